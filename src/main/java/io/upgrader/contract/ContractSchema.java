@@ -1,0 +1,65 @@
+package io.upgrader.contract;
+
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * One of the public JSON Schemas in schemas/ (shipped in the jar under the same name), so that what the
+ * service accepts is what the published contract says, checked by a well-kept validator.
+ */
+public final class ContractSchema {
+
+    public static final ContractSchema UPGRADE_REQUEST = load("upgrade-request.schema.json");
+    public static final ContractSchema UPGRADE_COMMAND = load("upgrade-command.schema.json");
+    public static final ContractSchema UPGRADE_EVENT = load("upgrade-event.schema.json");
+
+    /** A place in the instance ("version", "taskOutput.x", or "" for the whole document) and what is wrong. */
+    public record Violation(String path, String message) {
+    }
+
+    private final String file;
+    private final Schema schema;
+
+    private ContractSchema(String file, Schema schema) {
+        this.file = file;
+        this.schema = schema;
+    }
+
+    private static ContractSchema load(String file) {
+        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+        try (InputStream in = ContractSchema.class.getResourceAsStream("/schemas/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("schemas/" + file + " is not on the classpath");
+            }
+            return new ContractSchema(file, registry.getSchema(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public List<Violation> validate(JsonNode instance) {
+        return schema.validate(instance).stream().map(ContractSchema::violation).distinct().toList();
+    }
+
+    private static Violation violation(Error error) {
+        String location = error.getInstanceLocation().toString();
+        String path = location.startsWith("$.") ? location.substring(2) : location.equals("$") ? "" : location;
+        if (error.getProperty() != null && "required".equals(error.getKeyword())) {
+            path = path.isEmpty() ? error.getProperty() : path + "." + error.getProperty();
+        }
+        return new Violation(path, error.getMessage());
+    }
+
+    @Override
+    public String toString() {
+        return file;
+    }
+}

@@ -1,0 +1,42 @@
+package io.upgrader.definition;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A versioned workflow definition, as Conductor's WorkflowDef (the fields this service uses). */
+public record WorkflowDef(
+        String name,
+        Integer version,
+        String description,
+        List<WorkflowTask> tasks,
+        List<String> inputParameters,
+        Map<String, Object> outputParameters,
+        Long createTime,
+        Long updateTime) {
+
+    public WorkflowDef {
+        tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        inputParameters = inputParameters == null ? List.of() : inputParameters;
+        outputParameters = outputParameters == null ? Map.of() : outputParameters;
+    }
+
+    /** Position of the top-level task with this reference name, or -1. */
+    public int indexOf(String taskReferenceName) {
+        for (int i = 0; i < tasks.size(); i++) {
+            if (tasks.get(i).taskReferenceName().equals(taskReferenceName)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public Optional<WorkflowTask> task(String taskReferenceName) {
+        int index = indexOf(taskReferenceName);
+        return index < 0 ? Optional.empty() : Optional.of(tasks.get(index));
+    }
+
+    public WorkflowDef withTimestamps(long createTime, long updateTime) {
+        return new WorkflowDef(name, version, description, tasks, inputParameters, outputParameters, createTime, updateTime);
+    }
+}

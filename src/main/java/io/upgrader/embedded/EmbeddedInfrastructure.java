@@ -1,0 +1,178 @@
+package io.upgrader.embedded;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.boot.context.event.ApplicationFailedEvent;
+import org.springframework.boot.context.event.ApplicationPreparedEvent;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.util.StringUtils;
+
+/**
+ * The embedded development default: when no external Kafka ({@code KAFKA_BOOTSTRAP_SERVERS}) or
+ * MongoDB ({@code MONGODB_URI}) is configured, starts an in-process Kafka broker and/or
+ * MongoDB-wire server and points {@code spring.kafka.bootstrap-servers} / {@code spring.mongodb.uri}
+ * at them.
+ *
+ * <p>Registered with {@code SpringApplication.addListeners} rather than as a bean, because the
+ * servers must be running, and the properties set, before the context creates its clients.
+ */
+public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEvent> {
+
+    public static final String PROPERTY_SOURCE_NAME = "embeddedInfrastructure";
+
+    static final String DATABASE = "upgrader";
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedInfrastructure.class);
+
+    private static final String CLOSER_NAME = EmbeddedInfrastructure.class.getName() + ".close";
+
+    private EmbeddedKafkaBroker kafka;
+    private EmbeddedMongoServer mongo;
+    private boolean closesWithContext;
+    private boolean shutdownHandlerAdded;
+
+    public EmbeddedInfrastructure() {
+        // Instantiated by the application's main method, or reflectively.
+    }
+
+    @Override
+    public void onApplicationEvent(ApplicationEvent event) {
+        if (event instanceof ApplicationEnvironmentPreparedEvent prepared) {
+            start(prepared.getEnvironment());
+        } else if (event instanceof ApplicationPreparedEvent prepared) {
+            closeWithContext(prepared.getApplicationContext());
+        } else if (event instanceof ApplicationFailedEvent && !closesWithContext) {
+            // Failed before a context could take over the closing (e.g. a port was taken).
+            close();
+        }
+    }
+
+    synchronized void start(ConfigurableEnvironment environment) {
+        if (kafka != null || mongo != null || !environment.getProperty("upgrader.embedded.enabled", Boolean.class, true)) {
+            return;
+        }
+        boolean needsKafka = !StringUtils.hasText(environment.getProperty("KAFKA_BOOTSTRAP_SERVERS"));
+        boolean needsMongo = !StringUtils.hasText(environment.getProperty("MONGODB_URI"));
+        if (!needsKafka && !needsMongo) {
+            return;
+        }
+        String host = environment.getProperty("upgrader.embedded.host", "127.0.0.1");
+        Path dataDir = Path.of(environment.getProperty("upgrader.embedded.data-dir", "./data")).toAbsolutePath().normalize();
+        Map<String, Object> properties = new LinkedHashMap<>();
+        try {
+            if (needsKafka) {
+                int port = environment.getProperty("upgrader.embedded.kafka-port", Integer.class, 9092);
+                requireFreePort(host, port, "upgrader.embedded.kafka-port", "KAFKA_BOOTSTRAP_SERVERS");
+                quietBrokerLogging(environment);
+                long started = System.nanoTime();
+                kafka = EmbeddedKafkaBroker.start(host, port, dataDir.resolve("kafka"));
+                log.info("Started embedded Apache Kafka broker (KRaft) on {}, log dir {} (cluster id {}, {} ms)",
+                        kafka.bootstrapServers(), kafka.logDir(), kafka.clusterId(), (System.nanoTime() - started) / 1_000_000);
+                properties.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
+            }
+            if (needsMongo) {
+                int port = environment.getProperty("upgrader.embedded.mongodb-port", Integer.class, 27017);
+                requireFreePort(host, port, "upgrader.embedded.mongodb-port", "MONGODB_URI");
+                mongo = EmbeddedMongoServer.start(host, port, dataDir.resolve("mongo.mv"));
+                log.info("Started embedded MongoDB-wire server (mongo-java-server, H2 backend) on {}, data file {}",
+                        mongo.connectionString(), mongo.h2File());
+                properties.put("spring.mongodb.uri", mongo.connectionString() + "/" + DATABASE);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        // First, so the embedded addresses win over the defaults in application.yml.
+        environment.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
+        log.warn("Embedded infrastructure is a development default ({}): set KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI "
+                + "to use real servers. The MongoDB-wire server is mongo-java-server, not MongoDB: "
+                + "it implements only a subset of MongoDB.", properties.keySet());
+        addShutdownHandler();
+    }
+
+    /**
+     * Closes when the context is fully closed. ContextClosedEvent would be too early: it is published
+     * before the listener containers stop and before the Kafka and Mongo client beans are destroyed,
+     * so they would lose their servers mid-shutdown (and a Kafka consumer then waits for its close
+     * timeout). Instead a disposable is registered before any bean exists; singletons are destroyed
+     * in reverse registration order, so it runs last, after every client is gone. This also covers
+     * context.close() in tests and a failed refresh, which a JVM shutdown hook alone would not.
+     */
+    private synchronized void closeWithContext(ConfigurableApplicationContext context) {
+        if ((kafka == null && mongo == null) || closesWithContext) {
+            return;
+        }
+        ConfigurableListableBeanFactory beanFactory = context.getBeanFactory();
+        if (beanFactory instanceof DefaultSingletonBeanRegistry registry) {
+            registry.registerDisposableBean(CLOSER_NAME, this::close);
+            closesWithContext = true;
+        }
+    }
+
+    /**
+     * The safety net: Spring Boot's own JVM shutdown hook runs these handlers after it has closed
+     * every application context, unlike a plain Runtime hook, which would run concurrently with
+     * the context close and could stop the broker under live consumers. (With
+     * spring.main.register-shutdown-hook=false the hook is not installed and the context close
+     * above is the only trigger.)
+     */
+    private void addShutdownHandler() {
+        if (!shutdownHandlerAdded) {
+            SpringApplication.getShutdownHandlers().add(this::close);
+            shutdownHandlerAdded = true;
+        }
+    }
+
+    /** Kafka first: it feeds the work that ends up in MongoDB. Idempotent. */
+    public synchronized void close() {
+        if (kafka != null) {
+            kafka.close();
+            log.info("Stopped embedded Apache Kafka broker on {}", kafka.bootstrapServers());
+            kafka = null;
+        }
+        if (mongo != null) {
+            mongo.close();
+            log.info("Stopped embedded MongoDB-wire server on {}", mongo.connectionString());
+            mongo = null;
+        }
+    }
+
+    private static void requireFreePort(String host, int port, String portProperty, String externalProperty) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot start the embedded development infrastructure: port " + port
+                    + " on " + host + " is already in use (" + e.getMessage() + "). Set " + portProperty
+                    + " to a free port, or set " + externalProperty + " to use an existing server"
+                    + " (upgrader.embedded.enabled=false turns the embedded mode off).", e);
+        }
+    }
+
+    /** The broker's INFO chatter drowns the application's own logs; an explicit logging.level wins. */
+    private static void quietBrokerLogging(ConfigurableEnvironment environment) {
+        LoggingSystem loggingSystem = LoggingSystem.get(EmbeddedInfrastructure.class.getClassLoader());
+        for (String logger : EmbeddedKafkaBroker.BROKER_LOGGERS) {
+            if (!environment.containsProperty("logging.level." + logger)) {
+                loggingSystem.setLogLevel(logger, LogLevel.WARN);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.upgrader.execution;
+
+import io.upgrader.definition.WorkflowDef;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A workflow execution with Conductor's field names, plus what upgrades need: the history of applied
+ * upgrades and a revision that every write checks and increments (optimistic concurrency).
+ */
+public record Workflow(
+        String workflowId,
+        String workflowName,
+        int workflowVersion,
+        WorkflowStatus status,
+        Map<String, Object> input,
+        Map<String, Object> output,
+        Map<String, Object> variables,
+        String correlationId,
+        long createTime,
+        long updateTime,
+        long endTime,
+        WorkflowDef workflowDefinition,
+        List<Task> tasks,
+        List<UpgradeHistoryEntry> upgradeHistory,
+        long revision) {
+
+    public Workflow {
+        input = input == null ? Map.of() : input;
+        output = output == null ? Map.of() : output;
+        variables = variables == null ? Map.of() : variables;
+        tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        upgradeHistory = upgradeHistory == null ? List.of() : List.copyOf(upgradeHistory);
+    }
+
+    public Optional<UpgradeHistoryEntry> upgradeApplied(String commandId) {
+        return upgradeHistory.stream().filter(entry -> entry.commandId().equals(commandId)).findFirst();
+    }
+
+    public List<Task> runningTasks() {
+        return tasks.stream().filter(task -> task.status().isRunning()).toList();
+    }
+
+    public boolean hasTaskRecord(String referenceTaskName) {
+        return tasks.stream().anyMatch(task -> task.referenceTaskName().equals(referenceTaskName));
+    }
+
+    public int lastSeq() {
+        return tasks.stream().mapToInt(Task::seq).max().orElse(0);
+    }
+
+    /** The same execution moved to another definition; everything not named here is kept. */
+    public Workflow upgradedTo(WorkflowDef definition, Map<String, Object> mergedInput, List<Task> allTasks,
+                               UpgradeHistoryEntry entry, long now) {
+        List<UpgradeHistoryEntry> history = new java.util.ArrayList<>(upgradeHistory);
+        history.add(entry);
+        return new Workflow(workflowId, workflowName, definition.version(), status, mergedInput, output, variables,
+                correlationId, createTime, now, endTime, definition, allTasks, history, revision);
+    }
+
+    public Workflow withRevision(long newRevision) {
+        return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
+                correlationId, createTime, updateTime, endTime, workflowDefinition, tasks, upgradeHistory, newRevision);
+    }
+}

@@ -1,0 +1,64 @@
+package io.upgrader.kafka;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+import java.nio.charset.StandardCharsets;
+
+@Configuration(proxyBeanMethods = false)
+public class KafkaConfiguration {
+
+    /** Header on dead-lettered records: why the command was refused, in plain words. */
+    public static final String REJECTION_HEADER = "upgrader-rejection-reason";
+
+    @Bean
+    NewTopic upgradeCommandTopic(UpgradeTopics topics) {
+        return TopicBuilder.name(topics.commandTopic()).partitions(topics.partitions())
+                .replicas(topics.replicationFactor()).build();
+    }
+
+    @Bean
+    NewTopic upgradeEventTopic(UpgradeTopics topics) {
+        return TopicBuilder.name(topics.eventTopic()).partitions(topics.partitions())
+                .replicas(topics.replicationFactor()).build();
+    }
+
+    @Bean
+    NewTopic upgradeDeadLetterTopic(UpgradeTopics topics) {
+        return TopicBuilder.name(topics.deadLetterTopic()).partitions(topics.partitions())
+                .replicas(topics.replicationFactor()).build();
+    }
+
+    /**
+     * A record that is not a valid command goes to the dead-letter topic at once, so it never blocks its
+     * partition. Anything else (the store or the broker unreachable, a conflict storm) is retried with
+     * backoff for as long as it takes: skipping it would lose an accepted upgrade.
+     */
+    @Bean
+    DefaultErrorHandler upgradeCommandErrorHandler(KafkaOperations<String, byte[]> template, UpgradeTopics topics) {
+        DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(template,
+                (record, exception) -> new TopicPartition(topics.deadLetterTopic(), -1));
+        recoverer.setHeadersFunction((record, exception) -> {
+            RecordHeaders headers = new RecordHeaders();
+            Throwable cause = exception.getCause() instanceof InvalidUpgradeCommandException ? exception.getCause()
+                    : exception;
+            headers.add(REJECTION_HEADER, String.valueOf(cause.getMessage()).getBytes(StandardCharsets.UTF_8));
+            return headers;
+        });
+        ExponentialBackOff backOff = new ExponentialBackOff(topics.retryInitialInterval().toMillis(), 2.0);
+        backOff.setMaxInterval(topics.retryMaxInterval().toMillis());
+        DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
+        handler.addNotRetryableExceptions(InvalidUpgradeCommandException.class);
+        handler.setRetryListeners((record, exception, attempt) -> UpgradeCommandListener.logRetry(record, exception,
+                attempt));
+        return handler;
+    }
+}

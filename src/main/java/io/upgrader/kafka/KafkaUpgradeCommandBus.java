@@ -1,0 +1,40 @@
+package io.upgrader.kafka;
+
+import io.upgrader.upgrade.UpgradeCommand;
+import io.upgrader.upgrade.UpgradeCommandBus;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Publishes commands keyed by workflowId, so that one workflow's commands stay in order on one partition. */
+@Component
+public class KafkaUpgradeCommandBus implements UpgradeCommandBus {
+
+    private final KafkaTemplate<String, byte[]> template;
+    private final UpgradeCommandCodec codec;
+    private final UpgradeTopics topics;
+
+    public KafkaUpgradeCommandBus(KafkaTemplate<String, byte[]> template, UpgradeCommandCodec codec,
+                                  UpgradeTopics topics) {
+        this.template = template;
+        this.codec = codec;
+        this.topics = topics;
+    }
+
+    @Override
+    public void publish(UpgradeCommand command) {
+        try {
+            template.send(topics.commandTopic(), command.workflowId(), codec.encode(command))
+                    .get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandNotPublishedException("Interrupted while publishing the upgrade command", e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new CommandNotPublishedException("The upgrade command could not be handed to Kafka within "
+                    + topics.sendTimeout().toSeconds() + "s; nothing was changed, retry later", e);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.upgrader.kafka;
+
+import io.upgrader.contract.ContractSchema;
+import io.upgrader.upgrade.UpgradeCommand;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Command records as bytes on the topic: JSON checked against schemas/upgrade-command.schema.json. */
+@Component
+public class UpgradeCommandCodec {
+
+    private final JsonMapper json;
+
+    public UpgradeCommandCodec(JsonMapper json) {
+        this.json = json;
+    }
+
+    public byte[] encode(UpgradeCommand command) {
+        return json.writeValueAsBytes(command);
+    }
+
+    /** @throws InvalidUpgradeCommandException naming what is wrong with the record */
+    public UpgradeCommand decode(String key, byte[] value) {
+        if (value == null || value.length == 0) {
+            throw new InvalidUpgradeCommandException("record has no value");
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(value);
+        } catch (JacksonException e) {
+            throw new InvalidUpgradeCommandException("value is not JSON in UTF-8: " + e.getOriginalMessage());
+        }
+        List<ContractSchema.Violation> violations = ContractSchema.UPGRADE_COMMAND.validate(node);
+        if (!violations.isEmpty()) {
+            throw new InvalidUpgradeCommandException("value breaks " + ContractSchema.UPGRADE_COMMAND + ": "
+                    + violations.stream().map(v -> (v.path().isEmpty() ? "" : v.path() + ": ") + v.message())
+                    .collect(Collectors.joining("; ")));
+        }
+        UpgradeCommand command = json.treeToValue(node, UpgradeCommand.class);
+        if (!command.workflowId().equals(key)) {
+            // Ordering per workflow rests on the key; a command keyed otherwise could overtake another.
+            throw new InvalidUpgradeCommandException("record key '" + key + "' must equal the workflowId '"
+                    + command.workflowId() + "'");
+        }
+        return command;
+    }
+}

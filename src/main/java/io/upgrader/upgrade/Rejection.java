@@ -1,0 +1,29 @@
+package io.upgrader.upgrade;
+
+import java.util.List;
+
+/** Why an upgrade cannot be applied to the state it was checked against. */
+public record Rejection(Reason reason, String message, List<FieldError> fieldErrors) {
+
+    public enum Reason {
+        UNKNOWN_WORKFLOW,
+        NAME_MISMATCH,
+        UNKNOWN_VERSION,
+        NOT_UPGRADABLE_STATUS,
+        NO_RUNNING_TASK,
+        TASK_NOT_IN_TARGET,
+        UNEXPECTED_TASK_OUTPUT
+    }
+
+    /** A request field and what is wrong with it, for Conductor's validationErrors. */
+    public record FieldError(String path, String message) {
+    }
+
+    public Rejection {
+        fieldErrors = fieldErrors == null ? List.of() : List.copyOf(fieldErrors);
+    }
+
+    static Rejection of(Reason reason, String path, String message) {
+        return new Rejection(reason, message, List.of(new FieldError(path, message)));
+    }
+}

@@ -1,0 +1,18 @@
+package io.upgrader.upgrade;
+
+/** Carries commands to whichever instance applies them (the command topic). */
+public interface UpgradeCommandBus {
+
+    /**
+     * Returns once the command is durably held (acknowledged by all in-sync replicas).
+     *
+     * @throws CommandNotPublishedException when it is not, within the configured time
+     */
+    void publish(UpgradeCommand command);
+
+    class CommandNotPublishedException extends RuntimeException {
+        public CommandNotPublishedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

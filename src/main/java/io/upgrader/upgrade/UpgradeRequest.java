@@ -1,0 +1,16 @@
+package io.upgrader.upgrade;
+
+import java.util.Map;
+
+/** The body of POST /api/workflow/{workflowId}/upgrade (schemas/upgrade-request.schema.json). */
+public record UpgradeRequest(
+        String name,
+        int version,
+        Map<String, Map<String, Object>> taskOutput,
+        Map<String, Object> workflowInput) {
+
+    public UpgradeRequest {
+        taskOutput = taskOutput == null ? Map.of() : taskOutput;
+        workflowInput = workflowInput == null ? Map.of() : workflowInput;
+    }
+}

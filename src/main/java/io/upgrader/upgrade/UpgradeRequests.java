@@ -1,0 +1,120 @@
+package io.upgrader.upgrade;
+
+import io.upgrader.definition.DefinitionStore;
+import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.Workflow;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The HTTP side of an upgrade: checks the request against the current state with the same planner the
+ * consumer uses, records it as ACCEPTED and hands it to the command bus. Nothing is applied here.
+ */
+@Component
+public class UpgradeRequests {
+
+    private final ExecutionStore executions;
+    private final DefinitionStore definitions;
+    private final UpgradeStatusStore statuses;
+    private final UpgradeCommandBus commands;
+    private final Clock clock;
+    private final JsonMapper canonicalJson;
+
+    public UpgradeRequests(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
+                           UpgradeCommandBus commands, Clock clock, JsonMapper json) {
+        this.executions = executions;
+        this.definitions = definitions;
+        this.statuses = statuses;
+        this.commands = commands;
+        this.clock = clock;
+        this.canonicalJson = json.rebuild().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+    }
+
+    /** An upgrade that was not accepted, with the planner's reason. */
+    public static class UpgradeRejectedException extends RuntimeException {
+        private final Rejection rejection;
+
+        public UpgradeRejectedException(Rejection rejection) {
+            super(rejection.message());
+            this.rejection = rejection;
+        }
+
+        public Rejection rejection() {
+            return rejection;
+        }
+    }
+
+    /** The same Idempotency-Key was used before for a different request body. */
+    public static class IdempotencyKeyReusedException extends RuntimeException {
+        public IdempotencyKeyReusedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param idempotencyKey optional; a repeated key for the same workflow returns the first command's status
+     * @return the ACCEPTED status, or the current status of the command a repeated key names
+     */
+    public UpgradeStatus request(String workflowId, UpgradeRequest request, String idempotencyKey, String requestedBy) {
+        String fingerprint = idempotencyKey == null ? null : fingerprint(request);
+        if (idempotencyKey != null) {
+            var earlier = statuses.findByIdempotencyKey(workflowId, idempotencyKey);
+            if (earlier.isPresent()) {
+                return sameRequestOrFail(earlier.get(), fingerprint, idempotencyKey);
+            }
+        }
+        Instant now = clock.instant();
+        UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, UUID.randomUUID().toString(),
+                workflowId, request.name(), request.version(), request.taskOutput(), request.workflowInput(), now,
+                requestedBy);
+        Workflow current = executions.find(workflowId).orElse(null);
+        UpgradeOutcome outcome = UpgradePlanner.plan(current, definitions.find(request.name(), request.version())
+                .orElse(null), command, now);
+        if (outcome instanceof UpgradeOutcome.Rejected rejected) {
+            throw new UpgradeRejectedException(rejected.rejection());
+        }
+        UpgradeStatus accepted = new UpgradeStatus(command.commandId(), workflowId, current.workflowName(),
+                UpgradeStatus.State.ACCEPTED, null, current.workflowVersion(), request.version(), List.of(), now, null);
+        if (!statuses.insertAccepted(accepted, idempotencyKey, fingerprint)) {
+            // Another request with the same key won the race; answer as it did.
+            return sameRequestOrFail(statuses.findByIdempotencyKey(workflowId, idempotencyKey).orElseThrow(),
+                    fingerprint, idempotencyKey);
+        }
+        try {
+            commands.publish(command);
+        } catch (RuntimeException e) {
+            statuses.delete(command.commandId());
+            throw e;
+        }
+        return accepted;
+    }
+
+    private static UpgradeStatus sameRequestOrFail(UpgradeStatusStore.KeyedRequest earlier, String fingerprint,
+                                                   String key) {
+        if (!fingerprint.equals(earlier.fingerprint())) {
+            throw new IdempotencyKeyReusedException("Idempotency-Key '" + key + "' was already used for a different "
+                    + "upgrade request of this workflow (command " + earlier.status().commandId() + ")");
+        }
+        return earlier.status();
+    }
+
+    private String fingerprint(UpgradeRequest request) {
+        byte[] canonical = canonicalJson.writeValueAsBytes(Map.of("name", request.name(), "version", request.version(),
+                "taskOutput", request.taskOutput(), "workflowInput", request.workflowInput()));
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JRE", e);
+        }
+    }
+}

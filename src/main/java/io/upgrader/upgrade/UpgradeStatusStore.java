@@ -1,0 +1,94 @@
+package io.upgrader.upgrade;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.UpdateOptions;
+import io.upgrader.mongo.DocumentMapper;
+import org.bson.Document;
+import org.springframework.data.mongodb.core.MongoTemplate;
+import org.springframework.stereotype.Component;
+
+import java.util.Optional;
+
+/**
+ * Upgrade commands and their outcomes in the {@code upgrade_commands} collection, {@code _id} = commandId.
+ * Besides serving status look-ups, a final status is how a redelivered NOOP or REJECTED command is
+ * recognised (an APPLIED one is recognised by the execution's own upgradeHistory).
+ */
+@Component
+public class UpgradeStatusStore {
+
+    /** Present only on commands sent with an Idempotency-Key: workflowId + '\n' + key, unique. */
+    private static final String IDEMPOTENCY_SCOPE = "idempotencyScope";
+    private static final String FINGERPRINT = "requestFingerprint";
+
+    /** A command accepted earlier under an Idempotency-Key, with the fingerprint of the request body. */
+    public record KeyedRequest(UpgradeStatus status, String fingerprint) {
+    }
+
+    private final MongoCollection<Document> commands;
+    private final DocumentMapper mapper;
+
+    public UpgradeStatusStore(MongoTemplate mongo, DocumentMapper mapper) {
+        this.commands = mongo.getCollection("upgrade_commands");
+        this.mapper = mapper;
+        commands.createIndex(Indexes.ascending(IDEMPOTENCY_SCOPE), new IndexOptions().unique(true).sparse(true));
+        commands.createIndex(Indexes.ascending("workflowId"));
+    }
+
+    public Optional<UpgradeStatus> find(String commandId) {
+        return Optional.ofNullable(commands.find(Filters.eq("_id", commandId)).first()).map(this::status);
+    }
+
+    public Optional<KeyedRequest> findByIdempotencyKey(String workflowId, String key) {
+        return Optional.ofNullable(commands.find(Filters.eq(IDEMPOTENCY_SCOPE, scope(workflowId, key))).first())
+                .map(document -> new KeyedRequest(status(document), document.getString(FINGERPRINT)));
+    }
+
+    /** @return false when another request already holds this Idempotency-Key for this workflow */
+    public boolean insertAccepted(UpgradeStatus status, String idempotencyKey, String fingerprint) {
+        Document document = mapper.toDocument(status, status.commandId());
+        if (idempotencyKey != null) {
+            document.append(IDEMPOTENCY_SCOPE, scope(status.workflowId(), idempotencyKey)).append(FINGERPRINT, fingerprint);
+        }
+        try {
+            commands.insertOne(document);
+            return true;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY && idempotencyKey != null) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Records a final outcome; creates the record for commands that did not come through HTTP. */
+    public void recordOutcome(UpgradeStatus outcome) {
+        Document fields = mapper.toDocument(outcome, outcome.commandId());
+        fields.remove("_id");
+        Object acceptedAt = fields.remove("acceptedAt");
+        commands.updateOne(Filters.eq("_id", outcome.commandId()),
+                new Document("$set", fields).append("$setOnInsert", new Document("acceptedAt", acceptedAt)),
+                new UpdateOptions().upsert(true));
+    }
+
+    /** Forgets a command that was never published, so that a retry with the same key can publish it. */
+    public void delete(String commandId) {
+        commands.deleteOne(Filters.eq("_id", commandId));
+    }
+
+    private UpgradeStatus status(Document document) {
+        Document copy = new Document(document);
+        copy.remove(IDEMPOTENCY_SCOPE);
+        copy.remove(FINGERPRINT);
+        return mapper.fromDocument(copy, UpgradeStatus.class);
+    }
+
+    private static String scope(String workflowId, String key) {
+        return workflowId + "\n" + key;
+    }
+}

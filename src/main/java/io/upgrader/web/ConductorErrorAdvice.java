@@ -1,0 +1,86 @@
+package io.upgrader.web;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+import java.util.List;
+
+/**
+ * Every error leaves as Conductor's error body. Spring MVC's own exceptions keep their statuses (415, 405,
+ * 404, ...) but lose Spring's wording where it would leak internals; anything unexpected is a 500 with a
+ * generic message, its stack trace only in the log.
+ */
+@RestControllerAdvice
+public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ConductorErrorAdvice.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<ErrorBody> api(ApiException e) {
+        return respond(e.status(), e.body());
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ErrorBody> unexpected(Exception e) {
+        log.error("Unexpected error", e);
+        return respond(HttpStatus.INTERNAL_SERVER_ERROR,
+                new ErrorBody(500, "Internal error; the request may be retried", true, List.of()));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String message = ex.getMessage() != null && ex.getMessage().startsWith("Required request body is missing")
+                ? "Request body is missing"
+                : "Request body is not valid JSON: " + firstLine(ex.getMostSpecificCause().getMessage());
+        return new ResponseEntity<>(new ErrorBody(400, message, false,
+                List.of(new ErrorBody.ValidationError("body", message))), jsonHeaders(), HttpStatus.BAD_REQUEST);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+            HttpStatusCode statusCode, WebRequest request) {
+        String message = ex.getMessage() == null ? HttpStatus.valueOf(statusCode.value()).getReasonPhrase()
+                : firstLine(ex.getMessage());
+        boolean retryable = statusCode.is5xxServerError() || statusCode.value() == 429;
+        return new ResponseEntity<>(new ErrorBody(statusCode.value(), message, retryable, List.of()),
+                headers == null ? jsonHeaders() : withJson(headers), statusCode);
+    }
+
+    private static ResponseEntity<ErrorBody> respond(HttpStatus status, ErrorBody body) {
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
+    }
+
+    private static HttpHeaders jsonHeaders() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return headers;
+    }
+
+    private static HttpHeaders withJson(HttpHeaders original) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.putAll(original);
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return headers;
+    }
+
+    /** Parser messages carry the offending source on later lines; the first line says what is wrong. */
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        String line = newline < 0 ? message : message.substring(0, newline);
+        return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+    }
+}
