@@ -50,12 +50,20 @@ public final class ContractSchema {
     }
 
     private static Violation violation(Error error) {
-        String location = error.getInstanceLocation().toString();
-        String path = location.startsWith("$.") ? location.substring(2) : location.equals("$") ? "" : location;
+        String path = dotted(error.getInstanceLocation().toString());
         if (error.getProperty() != null && "required".equals(error.getKeyword())) {
             path = path.isEmpty() ? error.getProperty() : path + "." + error.getProperty();
         }
         return new Violation(path, error.getMessage());
+    }
+
+    /** "/taskOutput/a" (a JSON Pointer) becomes "taskOutput.a", the path style of Conductor's validationErrors. */
+    private static String dotted(String pointer) {
+        String path = pointer.startsWith("/") ? pointer.substring(1) : pointer.startsWith("$") ? pointer.substring(1) : pointer;
+        if (path.startsWith(".")) {
+            path = path.substring(1);
+        }
+        return path.replace('/', '.').replace("~1", "/").replace("~0", "~");
     }
 
     @Override

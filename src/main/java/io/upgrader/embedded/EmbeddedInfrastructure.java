@@ -7,8 +7,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.boot.SpringApplication;
@@ -21,7 +26,9 @@ import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 /**
@@ -74,36 +81,43 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
             return;
         }
         String host = environment.getProperty("upgrader.embedded.host", "127.0.0.1");
+        int kafkaPort = environment.getProperty("upgrader.embedded.kafka-port", Integer.class, 9092);
+        int mongoPort = environment.getProperty("upgrader.embedded.mongodb-port", Integer.class, 27017);
         Path dataDir = Path.of(environment.getProperty("upgrader.embedded.data-dir", "./data")).toAbsolutePath().normalize();
+        // Both ports are checked before anything starts, so a clash costs no broker start and stop.
+        if (needsKafka) {
+            requireFreePort(host, kafkaPort, "upgrader.embedded.kafka-port", "KAFKA_BOOTSTRAP_SERVERS");
+        }
+        if (needsMongo) {
+            requireFreePort(host, mongoPort, "upgrader.embedded.mongodb-port", "MONGODB_URI");
+        }
         Map<String, Object> properties = new LinkedHashMap<>();
         try {
             if (needsKafka) {
-                int port = environment.getProperty("upgrader.embedded.kafka-port", Integer.class, 9092);
-                requireFreePort(host, port, "upgrader.embedded.kafka-port", "KAFKA_BOOTSTRAP_SERVERS");
                 quietBrokerLogging(environment);
                 long started = System.nanoTime();
-                kafka = EmbeddedKafkaBroker.start(host, port, dataDir.resolve("kafka"));
+                kafka = EmbeddedKafkaBroker.start(host, kafkaPort, dataDir.resolve("kafka"));
                 log.info("Started embedded Apache Kafka broker (KRaft) on {}, log dir {} (cluster id {}, {} ms)",
                         kafka.bootstrapServers(), kafka.logDir(), kafka.clusterId(), (System.nanoTime() - started) / 1_000_000);
                 properties.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
             }
             if (needsMongo) {
-                int port = environment.getProperty("upgrader.embedded.mongodb-port", Integer.class, 27017);
-                requireFreePort(host, port, "upgrader.embedded.mongodb-port", "MONGODB_URI");
-                mongo = EmbeddedMongoServer.start(host, port, dataDir.resolve("mongo.mv"));
+                mongo = EmbeddedMongoServer.start(host, mongoPort, dataDir.resolve("mongo.mv"));
                 log.info("Started embedded MongoDB-wire server (mongo-java-server, H2 backend) on {}, data file {}",
                         mongo.connectionString(), mongo.h2File());
                 properties.put("spring.mongodb.uri", mongo.connectionString() + "/" + DATABASE);
             }
         } catch (RuntimeException e) {
+            // Whatever did start must not outlive the failed application.
             close();
             throw e;
         }
         // First, so the embedded addresses win over the defaults in application.yml.
         environment.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
-        log.warn("Embedded infrastructure is a development default ({}): set KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI "
-                + "to use real servers. The MongoDB-wire server is mongo-java-server, not MongoDB: "
-                + "it implements only a subset of MongoDB.", properties.keySet());
+        log.warn("Embedded infrastructure is a development default, not for production: set KAFKA_BOOTSTRAP_SERVERS "
+                + "and MONGODB_URI to use real servers.{}", mongo == null ? ""
+                : " The MongoDB-wire server is mongo-java-server, not MongoDB: it implements only a subset of MongoDB"
+                        + " (for example, non-unique secondary indexes are accepted but ignored).");
         addShutdownHandler();
     }
 
@@ -142,15 +156,21 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
 
     /** Kafka first: it feeds the work that ends up in MongoDB. Idempotent. */
     public synchronized void close() {
-        if (kafka != null) {
-            kafka.close();
-            log.info("Stopped embedded Apache Kafka broker on {}", kafka.bootstrapServers());
-            kafka = null;
-        }
-        if (mongo != null) {
-            mongo.close();
-            log.info("Stopped embedded MongoDB-wire server on {}", mongo.connectionString());
-            mongo = null;
+        closesWithContext = false;
+        try {
+            if (kafka != null) {
+                EmbeddedKafkaBroker broker = kafka;
+                kafka = null;
+                broker.close();
+                log.info("Stopped embedded Apache Kafka broker on {}", broker.bootstrapServers());
+            }
+        } finally {
+            if (mongo != null) {
+                EmbeddedMongoServer server = mongo;
+                mongo = null;
+                server.close();
+                log.info("Stopped embedded MongoDB-wire server on {}", server.connectionString());
+            }
         }
     }
 
@@ -166,13 +186,61 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
         }
     }
 
-    /** The broker's INFO chatter drowns the application's own logs; an explicit logging.level wins. */
-    private static void quietBrokerLogging(ConfigurableEnvironment environment) {
+    /**
+     * The broker's INFO chatter (hundreds of lines, three full config dumps per start) drowns the
+     * application's own logs. A logging.level set on a logger or on one of its parents wins.
+     */
+    static void quietBrokerLogging(Environment environment) {
         LoggingSystem loggingSystem = LoggingSystem.get(EmbeddedInfrastructure.class.getClassLoader());
         for (String logger : EmbeddedKafkaBroker.BROKER_LOGGERS) {
-            if (!environment.containsProperty("logging.level." + logger)) {
+            if (!levelConfigured(environment, logger)) {
                 loggingSystem.setLogLevel(logger, LogLevel.WARN);
             }
+        }
+        if (!levelConfigured(environment, BrokerConfigDumpFilter.LOGGER)
+                && ClassUtils.isPresent("ch.qos.logback.classic.LoggerContext", EmbeddedInfrastructure.class.getClassLoader())) {
+            BrokerConfigDumpFilter.install();
+        }
+    }
+
+    private static boolean levelConfigured(Environment environment, String logger) {
+        for (String name = logger; ; name = name.substring(0, name.lastIndexOf('.'))) {
+            if (environment.containsProperty("logging.level." + name)) {
+                return true;
+            }
+            if (name.indexOf('.') < 0) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * The broker dumps its whole configuration through the logger shared by every Kafka config
+     * class, so a level cannot silence it without also hiding the application's own producer and
+     * consumer config dumps. This drops only the "KafkaConfig values:" ones. Logback only (Boot's
+     * default); kept in a nested class so nothing loads logback classes when another backend is used.
+     */
+    private static final class BrokerConfigDumpFilter extends TurboFilter {
+
+        static final String LOGGER = "org.apache.kafka.common.config.AbstractConfig";
+
+        static void install() {
+            if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+                return;
+            }
+            if (context.getTurboFilterList().stream().noneMatch(BrokerConfigDumpFilter.class::isInstance)) {
+                BrokerConfigDumpFilter filter = new BrokerConfigDumpFilter();
+                filter.start();
+                context.addTurboFilter(filter);
+            }
+        }
+
+        @Override
+        public FilterReply decide(Marker marker, ch.qos.logback.classic.Logger logger, Level level, String format,
+                Object[] params, Throwable t) {
+            boolean brokerConfigDump = level == Level.INFO && format != null && LOGGER.equals(logger.getName())
+                    && format.startsWith("KafkaConfig values:");
+            return brokerConfigDump ? FilterReply.DENY : FilterReply.NEUTRAL;
         }
     }
 }

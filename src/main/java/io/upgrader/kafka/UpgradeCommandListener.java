@@ -32,8 +32,13 @@ public class UpgradeCommandListener {
     }
 
     static void logRetry(ConsumerRecord<?, ?> record, Exception exception, int attempt) {
-        log.warn("Command at {}-{}@{} failed (attempt {}), will retry: {}", record.topic(), record.partition(),
-                record.offset(), attempt, exception.getCause() != null ? exception.getCause().toString()
-                        : exception.toString());
+        Throwable cause = exception.getCause() != null ? exception.getCause() : exception;
+        if (cause instanceof InvalidUpgradeCommandException) {
+            log.warn("Record {}-{}@{} is not a valid command, sending it to the dead-letter topic: {}",
+                    record.topic(), record.partition(), record.offset(), cause.getMessage());
+        } else {
+            log.warn("Command at {}-{}@{} failed (attempt {}), will retry: {}", record.topic(), record.partition(),
+                    record.offset(), attempt, cause.toString());
+        }
     }
 }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.core.env.StandardEnvironment;
 
 class EmbeddedKafkaBrokerTest {
 
@@ -45,7 +46,7 @@ class EmbeddedKafkaBrokerTest {
         if (root != null && root.ordinal() < LogLevel.INFO.ordinal()) {
             loggingSystem.setLogLevel(LoggingSystem.ROOT_LOGGER_NAME, LogLevel.INFO);
         }
-        EmbeddedKafkaBroker.BROKER_LOGGERS.forEach(logger -> loggingSystem.setLogLevel(logger, LogLevel.WARN));
+        EmbeddedInfrastructure.quietBrokerLogging(new StandardEnvironment());
     }
 
     @Test

@@ -1,0 +1,35 @@
+package io.upgrader.support;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.boot.test.context.TestComponent;
+import org.springframework.kafka.annotation.KafkaListener;
+
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** Reads what the service emits, as a downstream consumer would: the event topic and the dead-letter topic. */
+@TestComponent
+public class TopicObserver {
+
+    private final Queue<ConsumerRecord<String, byte[]>> events = new ConcurrentLinkedQueue<>();
+    private final Queue<ConsumerRecord<String, byte[]>> deadLetters = new ConcurrentLinkedQueue<>();
+
+    @KafkaListener(topics = "${upgrader.kafka.event-topic}", groupId = "test-observer-events")
+    void onEvent(ConsumerRecord<String, byte[]> record) {
+        events.add(record);
+    }
+
+    @KafkaListener(topics = "${upgrader.kafka.dead-letter-topic}", groupId = "test-observer-dead-letters")
+    void onDeadLetter(ConsumerRecord<String, byte[]> record) {
+        deadLetters.add(record);
+    }
+
+    public List<ConsumerRecord<String, byte[]>> eventsFor(String workflowId) {
+        return events.stream().filter(record -> workflowId.equals(record.key())).toList();
+    }
+
+    public List<ConsumerRecord<String, byte[]>> deadLettersFor(String key) {
+        return deadLetters.stream().filter(record -> key.equals(record.key())).toList();
+    }
+}
