@@ -188,7 +188,7 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
 
     /**
      * The broker's INFO chatter (hundreds of lines, three full config dumps per start) drowns the
-     * application's own logs. A logging.level set on a logger or on one of its parents wins.
+     * application's own logs. A logging.level set on the logger or on a parent (other than root) wins.
      */
     static void quietBrokerLogging(Environment environment) {
         LoggingSystem loggingSystem = LoggingSystem.get(EmbeddedInfrastructure.class.getClassLoader());

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -54,8 +55,8 @@ abstract class UpgradePipelineScenarios {
     ExecutionStore executions;
     @Autowired
     JsonMapper json;
-    @Value("${spring.kafka.bootstrap-servers}")
-    String bootstrapServers;
+    @Autowired
+    KafkaConnectionDetails kafka;
     @Value("${upgrader.kafka.command-topic}")
     String commandTopic;
 
@@ -65,7 +66,7 @@ abstract class UpgradePipelineScenarios {
     @BeforeEach
     void connect() {
         http = new Http(port);
-        upstream = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        upstream = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -208,9 +209,9 @@ abstract class UpgradePipelineScenarios {
     void aFinishedWorkflowIsA409() {
         String name = registerVersions(List.of("w"), List.of("w"));
         String workflowId = start(name, 1, Map.of());
-        Workflow running = executions.find(workflowId).orElseThrow();
-        executions.insert(finished(running, UUID.randomUUID().toString()));
-        String finishedId = finishedIdOf(running);
+        Workflow finished = completedCopyOf(executions.find(workflowId).orElseThrow());
+        executions.insert(finished);
+        String finishedId = finished.workflowId();
 
         assertError(http.postJson("/api/workflow/" + finishedId + "/upgrade", Map.of("name", name, "version", 2)),
                 409, "COMPLETED", null);
@@ -482,15 +483,13 @@ abstract class UpgradePipelineScenarios {
         return probe;
     }
 
-    private String finishedIdOf(Workflow running) {
-        return running.workflowId() + "-done";
-    }
-
-    private Workflow finished(Workflow running, String ignored) {
+    /** A COMPLETED execution under a new id, as the task lifecycle would leave it. */
+    private static Workflow completedCopyOf(Workflow running) {
+        String workflowId = running.workflowId() + "-done";
         List<Task> tasks = running.tasks().stream().map(t -> new Task(t.taskId(), t.taskType(), t.taskDefName(),
                 t.referenceTaskName(), TaskStatus.COMPLETED, t.seq(), t.inputData(), Map.of(), t.scheduledTime(),
-                t.startTime(), t.endTime(), t.updateTime(), finishedIdOf(running), null)).toList();
-        return new Workflow(finishedIdOf(running), running.workflowName(), running.workflowVersion(),
+                t.startTime(), t.endTime(), t.updateTime(), workflowId, null)).toList();
+        return new Workflow(workflowId, running.workflowName(), running.workflowVersion(),
                 WorkflowStatus.COMPLETED, running.input(), Map.of(), Map.of(), null, running.createTime(),
                 running.updateTime(), running.updateTime(), running.workflowDefinition(), tasks, List.of(), 0);
     }
