@@ -8,12 +8,18 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
-/** Reads what the service emits, as a downstream consumer would: the event topic and the dead-letter topic. */
+/** Reads what the service emits, as a downstream consumer would: the command, event and dead-letter topics. */
 @TestComponent
 public class TopicObserver {
 
     private final Queue<ConsumerRecord<String, byte[]>> events = new ConcurrentLinkedQueue<>();
     private final Queue<ConsumerRecord<String, byte[]>> deadLetters = new ConcurrentLinkedQueue<>();
+    private final Queue<ConsumerRecord<String, byte[]>> commands = new ConcurrentLinkedQueue<>();
+
+    @KafkaListener(topics = "${upgrader.kafka.command-topic}", groupId = "test-observer-commands")
+    void onCommand(ConsumerRecord<String, byte[]> record) {
+        commands.add(record);
+    }
 
     @KafkaListener(topics = "${upgrader.kafka.event-topic}", groupId = "test-observer-events")
     void onEvent(ConsumerRecord<String, byte[]> record) {
@@ -27,6 +33,10 @@ public class TopicObserver {
 
     public List<ConsumerRecord<String, byte[]>> eventsFor(String workflowId) {
         return events.stream().filter(record -> workflowId.equals(record.key())).toList();
+    }
+
+    public List<ConsumerRecord<String, byte[]>> commandsFor(String workflowId) {
+        return commands.stream().filter(record -> workflowId.equals(record.key())).toList();
     }
 
     public List<ConsumerRecord<String, byte[]>> deadLettersFor(String key) {

@@ -115,6 +115,12 @@ abstract class UpgradePipelineScenarios {
         assertThat(event.path("toVersion").asInt()).isEqualTo(2);
         assertThat(event.path("skippedTasks").toString()).isEqualTo("[\"pre\"]");
         assertThat(event.path("workflowName").asString()).isEqualTo(name);
+
+        await().atMost(PATIENCE).until(() -> !observed.commandsFor(workflowId).isEmpty());
+        JsonNode published = json.readTree(observed.commandsFor(workflowId).get(0).value());
+        assertThat(ContractSchema.UPGRADE_COMMAND.validate(published)).as(published.toString()).isEmpty();
+        assertThat(published.path("commandId").asString()).isEqualTo(commandId);
+        assertThat(published.path("version").asInt()).isEqualTo(2);
     }
 
     @Test
