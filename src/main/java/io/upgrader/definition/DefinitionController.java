@@ -3,18 +3,21 @@ package io.upgrader.definition;
 import io.upgrader.web.ApiException;
 import io.upgrader.web.ErrorBody;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Registering and reading workflow definitions, with Conductor's paths and shapes. */
+/** Registering, reading and removing workflow definitions, with Conductor's paths and shapes. */
 @RestController
 @RequestMapping("/api/metadata/workflow")
 public class DefinitionController {
@@ -27,20 +30,28 @@ public class DefinitionController {
         this.clock = clock;
     }
 
+    /** 409 when (name, version) exists, unless {@code overwrite=true}. */
     @PostMapping
-    public void register(@RequestBody WorkflowDef definition) {
-        List<ErrorBody.ValidationError> errors = DefinitionRules.check(definition);
-        if (!errors.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid workflow definition: "
-                    + errors.get(0).message() + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""),
-                    false, errors);
-        }
-        WorkflowDef versioned = definition.version() == null ? withVersion(definition, 1) : definition;
+    public void register(@RequestBody WorkflowDef definition, @RequestParam(defaultValue = "false") boolean overwrite) {
+        WorkflowDef checked = checked(definition, "");
         long now = clock.millis();
-        if (!definitions.register(versioned.withTimestamps(now, now))) {
-            throw ApiException.conflict("Workflow definition " + versioned.name() + " version "
-                    + versioned.version() + " already exists");
+        if (overwrite) {
+            definitions.upsert(checked, now);
+        } else if (!definitions.register(checked.withTimestamps(now, now))) {
+            throw ApiException.conflict("Workflow definition " + checked.name() + " version " + checked.version()
+                    + " already exists");
         }
+    }
+
+    /** Registers or replaces each definition of the list; all are checked before any is stored. */
+    @PutMapping
+    public void upsert(@RequestBody List<WorkflowDef> list) {
+        List<WorkflowDef> checked = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            checked.add(checked(list.get(i), "[" + i + "]."));
+        }
+        long now = clock.millis();
+        checked.forEach(definition -> definitions.upsert(definition, now));
     }
 
     @GetMapping("/{name}")
@@ -50,8 +61,28 @@ public class DefinitionController {
                         + (version == null ? "" : ", version=" + version)));
     }
 
-    private static WorkflowDef withVersion(WorkflowDef d, int version) {
-        return new WorkflowDef(d.name(), version, d.description(), d.tasks(), d.inputParameters(),
-                d.outputParameters(), d.createTime(), d.updateTime());
+    @GetMapping
+    public List<WorkflowDef> all() {
+        return definitions.all();
+    }
+
+    @DeleteMapping("/{name}/{version}")
+    public void delete(@PathVariable String name, @PathVariable int version) {
+        if (!definitions.delete(name, version)) {
+            throw ApiException.notFound("No such workflow defined. name=" + name + ", version=" + version);
+        }
+    }
+
+    private static WorkflowDef checked(WorkflowDef definition, String pathPrefix) {
+        if (definition == null) {
+            throw ApiException.badRequest(pathPrefix + "body", "workflow definition is missing");
+        }
+        List<ErrorBody.ValidationError> errors = DefinitionRules.check(definition).stream()
+                .map(e -> new ErrorBody.ValidationError(pathPrefix + e.path(), e.message())).toList();
+        if (!errors.isEmpty()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid workflow definition: " + errors.get(0).message()
+                    + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""), false, errors);
+        }
+        return definition.version() == null ? definition.withVersion(1) : definition;
     }
 }

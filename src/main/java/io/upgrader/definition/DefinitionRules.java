@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Set;
 
 /** What a definition must satisfy before it is stored: upgrades locate tasks by a unique taskReferenceName. */
-final class DefinitionRules {
+public final class DefinitionRules {
 
     private DefinitionRules() {
     }
 
-    static List<ValidationError> check(WorkflowDef definition) {
+    public static List<ValidationError> check(WorkflowDef definition) {
         List<ValidationError> errors = new ArrayList<>();
         if (definition.name() == null || definition.name().isBlank()) {
             errors.add(new ValidationError("name", "name is required"));
@@ -34,6 +34,11 @@ final class DefinitionRules {
             }
             if (task.name() == null || task.name().isBlank()) {
                 errors.add(new ValidationError(path + ".name", "task name is required"));
+            }
+            if (TaskType.of(task.type()).isEmpty()) {
+                errors.add(new ValidationError(path + ".type", "task " + task.taskReferenceName() + " has type "
+                        + task.type() + ", which this runtime does not run; supported: "
+                        + java.util.Arrays.toString(TaskType.values())));
             }
             if (task.taskReferenceName() == null || task.taskReferenceName().isBlank()) {
                 errors.add(new ValidationError(path + ".taskReferenceName", "taskReferenceName is required"));

@@ -36,6 +36,11 @@ public record WorkflowDef(
         return index < 0 ? Optional.empty() : Optional.of(tasks.get(index));
     }
 
+    public WorkflowDef withVersion(int newVersion) {
+        return new WorkflowDef(name, newVersion, description, tasks, inputParameters, outputParameters, createTime,
+                updateTime);
+    }
+
     public WorkflowDef withTimestamps(long createTime, long updateTime) {
         return new WorkflowDef(name, version, description, tasks, inputParameters, outputParameters, createTime, updateTime);
     }

@@ -1,13 +1,18 @@
 package io.upgrader.execution;
 
+import io.upgrader.definition.DefinitionRules;
 import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.web.ApiException;
+import io.upgrader.web.ErrorBody;
 import io.upgrader.web.Identifiers;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -16,39 +21,84 @@ import org.springframework.web.bind.annotation.RestController;
 import java.util.List;
 import java.util.Map;
 
-/** Starting and reading executions, with Conductor's paths and shapes. */
+/** Starting, reading, pausing, resuming, terminating and removing executions, with Conductor's paths. */
 @RestController
 @RequestMapping("/api/workflow")
 public class ExecutionController {
 
     private final DefinitionStore definitions;
-    private final ExecutionStore executions;
-    private final WorkflowStarter starter;
+    private final Executions executions;
 
-    public ExecutionController(DefinitionStore definitions, ExecutionStore executions, WorkflowStarter starter) {
+    public ExecutionController(DefinitionStore definitions, Executions executions) {
         this.definitions = definitions;
         this.executions = executions;
-        this.starter = starter;
+    }
+
+    @PostMapping(produces = MediaType.TEXT_PLAIN_VALUE)
+    public String start(@RequestBody StartWorkflowRequest request) {
+        if (request.name() == null || request.name().isBlank()) {
+            throw ApiException.badRequest("name", "name is required");
+        }
+        WorkflowDef definition = request.workflowDef() != null ? adHoc(request.workflowDef())
+                : definition(request.name(), request.version());
+        return executions.start(definition, request.input() == null ? Map.of() : request.input(),
+                request.correlationId()).workflowId();
     }
 
     @PostMapping(path = "/{name}", produces = MediaType.TEXT_PLAIN_VALUE)
     public String start(@PathVariable String name, @RequestParam(required = false) Integer version,
                         @RequestParam(required = false) String correlationId,
                         @RequestBody(required = false) Map<String, Object> input) {
-        WorkflowDef definition = (version == null ? definitions.latest(name) : definitions.find(name, version))
-                .orElseThrow(() -> ApiException.notFound("No such workflow defined. name=" + name
-                        + (version == null ? "" : ", version=" + version)));
-        return starter.start(definition, input == null ? Map.of() : input, correlationId).workflowId();
+        return executions.start(definition(name, version), input == null ? Map.of() : input, correlationId)
+                .workflowId();
     }
 
     @GetMapping("/{workflowId}")
     public Workflow get(@PathVariable String workflowId, @RequestParam(defaultValue = "true") boolean includeTasks) {
-        Identifiers.checkWorkflowId(workflowId);
-        Workflow workflow = executions.find(workflowId)
+        Workflow workflow = executions.find(Identifiers.checkWorkflowId(workflowId))
                 .orElseThrow(() -> ApiException.notFound("Workflow " + workflowId + " not found"));
-        return includeTasks ? workflow : new Workflow(workflow.workflowId(), workflow.workflowName(),
-                workflow.workflowVersion(), workflow.status(), workflow.input(), workflow.output(), workflow.variables(),
-                workflow.correlationId(), workflow.createTime(), workflow.updateTime(), workflow.endTime(),
-                workflow.workflowDefinition(), List.of(), workflow.upgradeHistory(), workflow.revision());
+        return includeTasks ? workflow : workflow.withoutTasks();
+    }
+
+    @GetMapping("/running/{name}")
+    public List<String> running(@PathVariable String name, @RequestParam(required = false) Integer version) {
+        return executions.runningIds(name, version);
+    }
+
+    @PutMapping("/{workflowId}/pause")
+    public void pause(@PathVariable String workflowId) {
+        executions.pause(Identifiers.checkWorkflowId(workflowId));
+    }
+
+    @PutMapping("/{workflowId}/resume")
+    public void resume(@PathVariable String workflowId) {
+        executions.resume(Identifiers.checkWorkflowId(workflowId));
+    }
+
+    @DeleteMapping("/{workflowId}")
+    public void terminate(@PathVariable String workflowId, @RequestParam(required = false) String reason) {
+        executions.terminate(Identifiers.checkWorkflowId(workflowId), reason);
+    }
+
+    @DeleteMapping("/{workflowId}/remove")
+    public void remove(@PathVariable String workflowId) {
+        if (!executions.remove(Identifiers.checkWorkflowId(workflowId))) {
+            throw ApiException.notFound("Workflow " + workflowId + " not found");
+        }
+    }
+
+    private WorkflowDef definition(String name, Integer version) {
+        return (version == null ? definitions.latest(name) : definitions.find(name, version))
+                .orElseThrow(() -> ApiException.notFound("No such workflow defined. name=" + name
+                        + (version == null ? "" : ", version=" + version)));
+    }
+
+    private static WorkflowDef adHoc(WorkflowDef definition) {
+        List<ErrorBody.ValidationError> errors = DefinitionRules.check(definition);
+        if (!errors.isEmpty()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid workflowDef: " + errors.get(0).message(), false,
+                    errors);
+        }
+        return definition.version() == null ? definition.withVersion(1) : definition;
     }
 }

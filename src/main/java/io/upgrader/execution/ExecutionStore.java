@@ -2,11 +2,19 @@ package io.upgrader.execution;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Updates;
+import org.bson.conversions.Bson;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,6 +31,9 @@ public class ExecutionStore {
     public ExecutionStore(MongoTemplate mongo, DocumentMapper mapper) {
         this.workflows = mongo.getCollection("workflows");
         this.mapper = mapper;
+        workflows.createIndex(Indexes.ascending("tasks.taskId"));
+        workflows.createIndex(Indexes.ascending("tasks.taskType", "tasks.status"));
+        workflows.createIndex(Indexes.ascending("workflowName", "status"));
     }
 
     public void insert(Workflow workflow) {
@@ -34,6 +45,28 @@ public class ExecutionStore {
                 .map(document -> mapper.fromDocument(document, Workflow.class));
     }
 
+    public Optional<Workflow> findByTaskId(String taskId) {
+        return Optional.ofNullable(workflows.find(Filters.eq("tasks.taskId", taskId)).first())
+                .map(document -> mapper.fromDocument(document, Workflow.class));
+    }
+
+    /** Ids of the RUNNING executions of a definition, of one version or of all. */
+    public List<String> runningIds(String name, Integer version) {
+        Bson filter = Filters.and(Filters.eq("workflowName", name), Filters.eq("status", WorkflowStatus.RUNNING.name()));
+        if (version != null) {
+            filter = Filters.and(filter, Filters.eq("workflowVersion", version));
+        }
+        List<String> ids = new ArrayList<>();
+        workflows.find(filter).projection(Projections.include("_id")).forEach(d -> ids.add(d.getString("_id")));
+        return ids;
+    }
+
+    /** @return false on a conflict: somebody changed the execution since {@code expectedRevision}; re-read */
+    public boolean replace(Workflow updated, long expectedRevision) {
+        return replace(updated, Filters.and(Filters.eq("_id", updated.workflowId()),
+                Filters.eq("revision", expectedRevision)), expectedRevision);
+    }
+
     /**
      * Stores an upgraded execution if nobody changed it since {@code expectedRevision} was read and the
      * command is not applied yet.
@@ -41,11 +74,47 @@ public class ExecutionStore {
      * @return false on a conflict: read again and re-plan
      */
     public boolean replaceUpgraded(Workflow upgraded, long expectedRevision, String commandId) {
-        Document replacement = mapper.toDocument(upgraded.withRevision(expectedRevision + 1), upgraded.workflowId());
-        return workflows.replaceOne(Filters.and(
-                        Filters.eq("_id", upgraded.workflowId()),
-                        Filters.eq("revision", expectedRevision),
-                        Filters.ne("upgradeHistory.commandId", commandId)),
-                replacement).getModifiedCount() == 1;
+        return replace(upgraded, Filters.and(
+                Filters.eq("_id", upgraded.workflowId()),
+                Filters.eq("revision", expectedRevision),
+                Filters.ne("upgradeHistory.commandId", commandId)), expectedRevision);
+    }
+
+    private boolean replace(Workflow updated, Bson filter, long expectedRevision) {
+        Document replacement = mapper.toDocument(updated.withRevision(expectedRevision + 1), updated.workflowId());
+        return workflows.replaceOne(filter, replacement).getModifiedCount() == 1;
+    }
+
+    /**
+     * Hands one SCHEDULED task of this type, from a RUNNING execution, to a worker: a single atomic
+     * update that marks it IN_PROGRESS, so concurrent pollers never get the same task. It also moves the
+     * revision on, so a concurrent read-modify-write of the execution (an upgrade, a task update) re-reads.
+     */
+    public Optional<Task> claimScheduled(String taskType, String workerId, long now) {
+        Document claimed = workflows.findOneAndUpdate(
+                Filters.and(Filters.eq("status", WorkflowStatus.RUNNING.name()), Filters.elemMatch("tasks",
+                        Filters.and(Filters.eq("taskType", taskType), Filters.eq("status", TaskStatus.SCHEDULED.name()),
+                                Filters.lte("scheduledTime", now)))),
+                Updates.combine(
+                        Updates.set("tasks.$.status", TaskStatus.IN_PROGRESS.name()),
+                        Updates.set("tasks.$.startTime", now),
+                        Updates.set("tasks.$.updateTime", now),
+                        Updates.set("tasks.$.workerId", workerId),
+                        Updates.inc("tasks.$.pollCount", 1),
+                        Updates.set("updateTime", now),
+                        Updates.inc("revision", 1L)),
+                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        if (claimed == null) {
+            return Optional.empty();
+        }
+        // Sequential executions run one task at a time: the claimed task is the one now IN_PROGRESS.
+        return mapper.fromDocument(claimed, Workflow.class).tasks().stream()
+                .filter(t -> t.status() == TaskStatus.IN_PROGRESS && t.taskType().equals(taskType)
+                        && t.startTime() == now && workerId.equals(t.workerId()))
+                .findFirst();
+    }
+
+    public boolean delete(String workflowId) {
+        return workflows.deleteOne(Filters.eq("_id", workflowId)).getDeletedCount() == 1;
     }
 }

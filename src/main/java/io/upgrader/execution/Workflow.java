@@ -2,6 +2,7 @@ package io.upgrader.execution;
 
 import io.upgrader.definition.WorkflowDef;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +26,8 @@ public record Workflow(
         WorkflowDef workflowDefinition,
         List<Task> tasks,
         List<UpgradeHistoryEntry> upgradeHistory,
-        long revision) {
+        long revision,
+        String reasonForIncompletion) {
 
     public Workflow {
         input = input == null ? Map.of() : input;
@@ -47,6 +49,10 @@ public record Workflow(
         return tasks.stream().anyMatch(task -> task.referenceTaskName().equals(referenceTaskName));
     }
 
+    public Optional<Task> task(String taskId) {
+        return tasks.stream().filter(task -> task.taskId().equals(taskId)).findFirst();
+    }
+
     public int lastSeq() {
         return tasks.stream().mapToInt(Task::seq).max().orElse(0);
     }
@@ -54,14 +60,42 @@ public record Workflow(
     /** The same execution moved to another definition; everything not named here is kept. */
     public Workflow upgradedTo(WorkflowDef definition, Map<String, Object> mergedInput, List<Task> allTasks,
                                UpgradeHistoryEntry entry, long now) {
-        List<UpgradeHistoryEntry> history = new java.util.ArrayList<>(upgradeHistory);
+        List<UpgradeHistoryEntry> history = new ArrayList<>(upgradeHistory);
         history.add(entry);
         return new Workflow(workflowId, workflowName, definition.version(), status, mergedInput, output, variables,
-                correlationId, createTime, now, endTime, definition, allTasks, history, revision);
+                correlationId, createTime, now, endTime, definition, allTasks, history, revision,
+                reasonForIncompletion);
+    }
+
+    /** The same execution with other tasks and variables, as the decider leaves it after a step. */
+    public Workflow withProgress(List<Task> newTasks, Map<String, Object> newVariables, long now) {
+        return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, newVariables,
+                correlationId, createTime, now, endTime, workflowDefinition, newTasks, upgradeHistory, revision,
+                reasonForIncompletion);
+    }
+
+    public Workflow withStatus(WorkflowStatus newStatus, long now) {
+        return new Workflow(workflowId, workflowName, workflowVersion, newStatus, input, output, variables,
+                correlationId, createTime, now, endTime, workflowDefinition, tasks, upgradeHistory, revision,
+                reasonForIncompletion);
+    }
+
+    /** Ended in a terminal status, with its output and, unless it completed, why. */
+    public Workflow ended(WorkflowStatus endStatus, Map<String, Object> endOutput, String reason, long now) {
+        return new Workflow(workflowId, workflowName, workflowVersion, endStatus, input,
+                endOutput == null ? output : endOutput, variables, correlationId, createTime, now, now,
+                workflowDefinition, tasks, upgradeHistory, revision, reason);
+    }
+
+    public Workflow withoutTasks() {
+        return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
+                correlationId, createTime, updateTime, endTime, workflowDefinition, List.of(), upgradeHistory,
+                revision, reasonForIncompletion);
     }
 
     public Workflow withRevision(long newRevision) {
         return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
-                correlationId, createTime, updateTime, endTime, workflowDefinition, tasks, upgradeHistory, newRevision);
+                correlationId, createTime, updateTime, endTime, workflowDefinition, tasks, upgradeHistory, newRevision,
+                reasonForIncompletion);
     }
 }

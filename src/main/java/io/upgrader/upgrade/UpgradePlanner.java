@@ -104,7 +104,8 @@ public final class UpgradePlanner {
         Map<String, Object> output = command.taskOutput().getOrDefault(ref, Map.of());
         return new Task(taskId, task.type(), task.name(), ref, TaskStatus.SKIPPED, seq, Map.of(), output,
                 now, now, now, now, current.workflowId(),
-                "Skipped by upgrade to version " + command.version() + " (command " + command.commandId() + ")");
+                "Skipped by upgrade to version " + command.version() + " (command " + command.commandId() + ")",
+                null, 0, 0);
     }
 
     private static UpgradeOutcome rejected(Reason reason, String path, String message) {

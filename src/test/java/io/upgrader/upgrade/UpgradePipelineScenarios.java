@@ -494,9 +494,9 @@ abstract class UpgradePipelineScenarios {
         String workflowId = running.workflowId() + "-done";
         List<Task> tasks = running.tasks().stream().map(t -> new Task(t.taskId(), t.taskType(), t.taskDefName(),
                 t.referenceTaskName(), TaskStatus.COMPLETED, t.seq(), t.inputData(), Map.of(), t.scheduledTime(),
-                t.startTime(), t.endTime(), t.updateTime(), workflowId, null)).toList();
+                t.startTime(), t.endTime(), t.updateTime(), workflowId, null, null, 0, 0)).toList();
         return new Workflow(workflowId, running.workflowName(), running.workflowVersion(),
                 WorkflowStatus.COMPLETED, running.input(), Map.of(), Map.of(), null, running.createTime(),
-                running.updateTime(), running.updateTime(), running.workflowDefinition(), tasks, List.of(), 0);
+                running.updateTime(), running.updateTime(), running.workflowDefinition(), tasks, List.of(), 0, null);
     }
 }

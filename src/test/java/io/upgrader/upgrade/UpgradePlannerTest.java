@@ -71,7 +71,7 @@ class UpgradePlannerTest {
         }
         long scheduled = CREATE_TIME + seq * 10L;
         return new Task("task-" + ref, "SIMPLE", ref + "_def", ref, status, seq, inputData, outputData,
-                scheduled, scheduled + 1, status.isRunning() ? 0 : scheduled + 2, scheduled + 3, WF_ID, null);
+                scheduled, scheduled + 1, status.isRunning() ? 0 : scheduled + 2, scheduled + 3, WF_ID, null, null, 0, 0);
     }
 
     private static Task done(String ref, int seq) {
@@ -106,7 +106,7 @@ class UpgradePlannerTest {
         variables.put("v", 1);
         return new Workflow(WF_ID, runningDefinition.name(), runningDefinition.version(), status, input, output,
                 variables, "corr-1", CREATE_TIME, UPDATE_TIME, status.isTerminal() ? UPDATE_TIME : 0,
-                runningDefinition, new ArrayList<>(List.of(tasks)), new ArrayList<>(history), REVISION);
+                runningDefinition, new ArrayList<>(List.of(tasks)), new ArrayList<>(history), REVISION, null);
     }
 
     private static UpgradeHistoryEntry historyEntry(String commandId, int from, int to, String... skipped) {
@@ -815,7 +815,7 @@ class UpgradePlannerTest {
             UpgradeHistoryEntry entry = new UpgradeHistoryEntry("cmd-1", 1, 2, List.of("pre"), "alice", NOW);
             Workflow expected = new Workflow(WF_ID, NAME, 2, RUNNING, current.input(), current.output(),
                     current.variables(), "corr-1", CREATE_TIME, NOW_MILLIS, current.endTime(), V2,
-                    List.of(inProgress("w", 1), pre), List.of(entry), REVISION);
+                    List.of(inProgress("w", 1), pre), List.of(entry), REVISION, null);
             assertThat(outcome).isEqualTo(new UpgradeOutcome.Upgraded(expected, entry));
         }
 

@@ -1,0 +1,63 @@
+package io.upgrader.definition;
+
+import io.upgrader.web.ApiException;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.util.List;
+import java.util.Map;
+
+/** Conductor's task definition API, as far as the clients use it. */
+@RestController
+@RequestMapping("/api/metadata/taskdefs")
+public class TaskDefController {
+
+    private final TaskDefStore taskDefs;
+
+    public TaskDefController(TaskDefStore taskDefs) {
+        this.taskDefs = taskDefs;
+    }
+
+    @PostMapping
+    public void register(@RequestBody List<Map<String, Object>> list) {
+        for (int i = 0; i < list.size(); i++) {
+            checkName(list.get(i), "[" + i + "].name");
+        }
+        list.forEach(taskDefs::upsert);
+    }
+
+    @PutMapping
+    public void update(@RequestBody Map<String, Object> taskDef) {
+        checkName(taskDef, "name");
+        taskDefs.upsert(taskDef);
+    }
+
+    @GetMapping
+    public List<Map<String, Object>> all() {
+        return taskDefs.all();
+    }
+
+    @GetMapping("/{name}")
+    public Map<String, Object> get(@PathVariable String name) {
+        return taskDefs.find(name).orElseThrow(() -> ApiException.notFound("No such task definition: " + name));
+    }
+
+    @DeleteMapping("/{name}")
+    public void delete(@PathVariable String name) {
+        if (!taskDefs.delete(name)) {
+            throw ApiException.notFound("No such task definition: " + name);
+        }
+    }
+
+    private static void checkName(Map<String, Object> taskDef, String path) {
+        if (taskDef == null || !(taskDef.get("name") instanceof String name) || name.isBlank()) {
+            throw ApiException.badRequest(path, "a task definition needs a name");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.upgrader.execution;
+
+import io.upgrader.definition.WorkflowDef;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * The lifecycle of executions: each change is computed by the pure {@link Decider} from the state just read
+ * and stored with a revision-checked replace, re-read and recomputed on conflict, the same way upgrades are
+ * applied; so task updates, polls and upgrades of one execution never lose each other's writes.
+ */
+@Component
+public class Executions {
+
+    private static final Supplier<String> TASK_IDS = () -> UUID.randomUUID().toString();
+
+    private final ExecutionStore store;
+    private final Clock clock;
+    private final int maxAttempts;
+
+    public Executions(ExecutionStore store, Clock clock,
+                      @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts) {
+        this.store = store;
+        this.clock = clock;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** Thrown when an execution kept changing under every attempt; the caller may retry. */
+    public static class ConcurrentChangeException extends RuntimeException {
+        public ConcurrentChangeException(String message) {
+            super(message);
+        }
+    }
+
+    public Workflow start(WorkflowDef definition, Map<String, Object> input, String correlationId) {
+        Workflow started = Decider.start(UUID.randomUUID().toString(), definition, input, correlationId,
+                clock.millis(), TASK_IDS);
+        store.insert(started);
+        return started;
+    }
+
+    public Optional<Workflow> find(String workflowId) {
+        return store.find(workflowId);
+    }
+
+    public Workflow pause(String workflowId) {
+        return change(workflowId, workflow -> Decider.pause(workflow, clock.millis()));
+    }
+
+    public Workflow resume(String workflowId) {
+        return change(workflowId, workflow -> Decider.resume(workflow, clock.millis(), TASK_IDS));
+    }
+
+    public Workflow terminate(String workflowId, String reason) {
+        return change(workflowId, workflow -> Decider.terminate(workflow, reason, clock.millis()));
+    }
+
+    public Workflow updateTask(TaskResult result) {
+        String workflowId = result.workflowInstanceId() != null ? result.workflowInstanceId()
+                : store.findByTaskId(result.taskId()).map(Workflow::workflowId).orElseThrow(() -> notFound(result));
+        return change(workflowId, workflow -> Decider.onTaskResult(workflow, result, clock.millis(), TASK_IDS));
+    }
+
+    public Optional<Task> findTask(String taskId) {
+        return store.findByTaskId(taskId).flatMap(workflow -> workflow.task(taskId));
+    }
+
+    /** Up to {@code count} SCHEDULED tasks of the type, each handed to this worker alone. */
+    public List<Task> poll(String taskType, String workerId, int count) {
+        List<Task> claimed = new ArrayList<>();
+        while (claimed.size() < count) {
+            Optional<Task> task = store.claimScheduled(taskType, workerId, clock.millis());
+            if (task.isEmpty()) {
+                break;
+            }
+            claimed.add(task.get());
+        }
+        return claimed;
+    }
+
+    public List<String> runningIds(String name, Integer version) {
+        return store.runningIds(name, version);
+    }
+
+    public boolean remove(String workflowId) {
+        return store.delete(workflowId);
+    }
+
+    private Workflow change(String workflowId, UnaryOperator<Workflow> step) {
+        for (int attempt = 0; attempt < maxAttempts; attempt++) {
+            Workflow current = store.find(workflowId).orElseThrow(() -> new ExecutionRejected(
+                    ExecutionRejected.Reason.WORKFLOW_NOT_FOUND, "Workflow " + workflowId + " not found"));
+            Workflow next = step.apply(current);
+            if (next == current || store.replace(next, current.revision())) {
+                return next;
+            }
+        }
+        throw new ConcurrentChangeException("Workflow " + workflowId + " kept changing during " + maxAttempts
+                + " attempts; retry");
+    }
+
+    private static ExecutionRejected notFound(TaskResult result) {
+        return new ExecutionRejected(ExecutionRejected.Reason.TASK_NOT_FOUND, "Task " + result.taskId() + " not found");
+    }
+}
