@@ -66,6 +66,14 @@ public class DefinitionController {
         return definitions.all();
     }
 
+    /** The newest version of every definition. */
+    @GetMapping("/latest-versions")
+    public List<WorkflowDef> latestVersions() {
+        return new ArrayList<>(definitions.all().stream().collect(java.util.stream.Collectors.toMap(WorkflowDef::name,
+                definition -> definition, (a, b) -> a.version() >= b.version() ? a : b,
+                java.util.LinkedHashMap::new)).values());
+    }
+
     @DeleteMapping("/{name}/{version}")
     public void delete(@PathVariable String name, @PathVariable int version) {
         if (!definitions.delete(name, version)) {

@@ -62,7 +62,7 @@ public final class Decider {
         return switch (result.status()) {
             case COMPLETED -> decide(replace(workflow, task.withWorker(worker(result, task))
                     .ended(TaskStatus.COMPLETED, output, null, now), now), now, taskIds);
-            case IN_PROGRESS -> replace(workflow, inProgress(task, result, output, now), now);
+            case IN_PROGRESS -> replace(workflow, inProgress(workflow, task, result, output, now), now);
             case FAILED, FAILED_WITH_TERMINAL_ERROR -> failed(workflow, task.withWorker(worker(result, task)), result,
                     output, now, taskIds);
         };
@@ -116,7 +116,9 @@ public final class Decider {
                 "definition holds unsupported task type " + step.type()));
         Map<String, Object> input = ParameterResolver.resolve(step.inputParameters(), workflow);
         TaskStatus initial = type == TaskType.SIMPLE ? TaskStatus.SCHEDULED : TaskStatus.IN_PROGRESS;
-        Task task = Task.created(taskIds.get(), type.name(), step.name(), step.taskReferenceName(), initial,
+        // As in Conductor, a worker task's taskType is its task definition's name: what workers poll for.
+        String taskType = type == TaskType.SIMPLE ? step.name() : type.name();
+        Task task = Task.created(taskIds.get(), taskType, step.name(), step.taskReferenceName(), initial,
                 workflow.lastSeq() + 1, input, workflow.workflowId(), now);
         return switch (type) {
             case SIMPLE, WAIT, HUMAN -> append(workflow, task, workflow.variables(), now);
@@ -157,9 +159,12 @@ public final class Decider {
     }
 
     /** A worker reporting IN_PROGRESS on a SIMPLE task gets it back by polling after callbackAfterSeconds. */
-    private static Task inProgress(Task task, TaskResult result, Map<String, Object> output, long now) {
+    private static Task inProgress(Workflow workflow, Task task, TaskResult result, Map<String, Object> output,
+                                   long now) {
         long callback = result.callbackAfterSeconds() == null ? 0 : Math.max(0, result.callbackAfterSeconds());
-        if (TaskType.SIMPLE.name().equals(task.taskType())) {
+        boolean workerTask = workflow.workflowDefinition().task(task.referenceTaskName())
+                .map(step -> TaskType.SIMPLE.name().equals(step.type())).orElse(false);
+        if (workerTask) {
             return task.progressed(TaskStatus.SCHEDULED, output, now + callback * 1000, callback, now);
         }
         return task.progressed(task.status(), output, 0, callback, now);

@@ -102,7 +102,8 @@ public final class UpgradePlanner {
         String taskId = UUID.nameUUIDFromBytes((command.commandId() + "/" + ref).getBytes(StandardCharsets.UTF_8))
                 .toString();
         Map<String, Object> output = command.taskOutput().getOrDefault(ref, Map.of());
-        return new Task(taskId, task.type(), task.name(), ref, TaskStatus.SKIPPED, seq, Map.of(), output,
+        String taskType = "SIMPLE".equals(task.type()) ? task.name() : task.type();
+        return new Task(taskId, taskType, task.name(), ref, TaskStatus.SKIPPED, seq, Map.of(), output,
                 now, now, now, now, current.workflowId(),
                 "Skipped by upgrade to version " + command.version() + " (command " + command.commandId() + ")",
                 null, 0, 0);

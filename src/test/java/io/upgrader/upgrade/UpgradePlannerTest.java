@@ -417,7 +417,8 @@ class UpgradePlannerTest {
             assertThat(pre.status()).isEqualTo(SKIPPED);
             assertThat(pre.endTime()).isEqualTo(NOW_MILLIS);
             assertThat(pre.outputData()).isEqualTo(Map.of("token", "abc"));
-            assertThat(pre.taskType()).isEqualTo("SIMPLE");
+            // As in Conductor, a SIMPLE task's taskType is its task definition's name.
+            assertThat(pre.taskType()).isEqualTo("pre_def");
             assertThat(pre.taskDefName()).isEqualTo("pre_def");
             assertThat(pre.workflowInstanceId()).isEqualTo(WF_ID);
             assertThat(pre.seq()).isEqualTo(2);
