@@ -50,9 +50,10 @@ public class ExecutionStore {
                 .map(document -> mapper.fromDocument(document, Workflow.class));
     }
 
-    /** Ids of the RUNNING executions of a definition, of one version or of all. */
+    /** Ids of the executions of a definition still under way (RUNNING or PAUSED, as Conductor's "pending"). */
     public List<String> runningIds(String name, Integer version) {
-        Bson filter = Filters.and(Filters.eq("workflowName", name), Filters.eq("status", WorkflowStatus.RUNNING.name()));
+        Bson filter = Filters.and(Filters.eq("workflowName", name),
+                Filters.in("status", WorkflowStatus.RUNNING.name(), WorkflowStatus.PAUSED.name()));
         if (version != null) {
             filter = Filters.and(filter, Filters.eq("workflowVersion", version));
         }
