@@ -44,6 +44,9 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
 
     public static final String PROPERTY_SOURCE_NAME = "embeddedInfrastructure";
 
+    /** Set to true when both Kafka and MongoDB are embedded, i.e. the service runs in its development mode. */
+    public static final String EMBEDDED_MODE_PROPERTY = "upgrader.embedded.active";
+
     static final String DATABASE = "upgrader";
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedInfrastructure.class);
@@ -111,6 +114,10 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
             // Whatever did start must not outlive the failed application.
             close();
             throw e;
+        }
+        if (needsKafka && needsMongo) {
+            // The development mode proper: nothing external is configured. Only it may run without credentials.
+            properties.put(EMBEDDED_MODE_PROPERTY, "true");
         }
         // First, so the embedded addresses win over the defaults in application.yml.
         environment.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, properties));

@@ -349,6 +349,7 @@ class LifecycleTest {
         java.net.http.HttpRequest request = java.net.http.HttpRequest
                 .newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
                 .method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+                .header("X-Authorization", io.upgrader.support.TestCredentials.API_TOKEN)
                 .timeout(Duration.ofSeconds(30)).build();
         return java.net.http.HttpClient.newHttpClient().send(request,
                 java.net.http.HttpResponse.BodyHandlers.ofString());

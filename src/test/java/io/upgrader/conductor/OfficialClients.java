@@ -6,7 +6,9 @@ import com.netflix.conductor.client.http.TaskClient;
 import com.netflix.conductor.client.http.WorkflowClient;
 import com.netflix.conductor.common.metadata.workflow.WorkflowDef;
 import com.netflix.conductor.common.metadata.workflow.WorkflowTask;
+import io.orkes.conductor.client.ApiClient;
 import io.orkes.conductor.client.http.OrkesWorkflowClient;
+import io.upgrader.support.TestCredentials;
 
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,9 @@ final class OfficialClients {
     final OrkesWorkflowClient orkesWorkflows;
 
     OfficialClients(int port) {
-        client = new ConductorClient("http://127.0.0.1:" + port + "/api");
+        // Orkes' ApiClient exchanges the application key for a JWT at POST /api/token and sends it in
+        // X-Authorization: every client-driven test goes through that flow.
+        client = new ApiClient("http://127.0.0.1:" + port + "/api", TestCredentials.KEY_ID, TestCredentials.KEY_SECRET);
         metadata = new MetadataClient(client);
         workflows = new WorkflowClient(client);
         tasks = new TaskClient(client);

@@ -558,6 +558,43 @@ class DeciderTest {
         }
 
         @Test
+        void aSkippedRecordFurthestAlongCountsAsDone() {
+            // Nothing running; a COMPLETED, b SKIPPED by an upgrade: decide schedules c, not b.
+            WorkflowDef v2 = defVersion(2, Map.of(), simple("a"), simple("b"), simple("c", map("bx", "${b.output.x}")));
+            Task a = new Task("x-a", "a_def", "a_def", "a", TaskStatus.COMPLETED, 1, Map.of(), Map.of(), T0, T0, T0,
+                    T0, WF_ID, null, null, 0, 0);
+            Task b = new Task("x-b", "b_def", "b_def", "b", TaskStatus.SKIPPED, 2, Map.of(), map("x", "bx"), T1, T1,
+                    T1, T1, WF_ID, null, null, 0, 0);
+            Workflow workflow = new Workflow(WF_ID, "order_flow", 2, WorkflowStatus.RUNNING, Map.of(), Map.of(),
+                    Map.of(), CORRELATION, T0, T1, 0, v2, List.of(a, b), List.of(), 2, null);
+
+            Workflow next = Decider.decide(workflow, T2, ids);
+
+            assertThat(refs(next)).containsExactly("a", "b", "c");
+            assertThat(task(next, "c").status()).isEqualTo(TaskStatus.SCHEDULED);
+            assertThat(task(next, "c").seq()).isEqualTo(3);
+            assertThat(task(next, "c").inputData()).isEqualTo(map("bx", "bx"));
+            assertThat(next.updateTime()).isEqualTo(T2);
+        }
+
+        @Test
+        void allRemainingTasksSkippedCompletesTheWorkflowOnDecide() {
+            WorkflowDef v2 = defVersion(2, map("r", "${b.output.r}"), simple("a"), simple("b"));
+            Task a = new Task("x-a", "a_def", "a_def", "a", TaskStatus.COMPLETED, 1, Map.of(), Map.of(), T0, T0, T0,
+                    T0, WF_ID, null, null, 0, 0);
+            Task b = new Task("x-b", "b_def", "b_def", "b", TaskStatus.SKIPPED, 2, Map.of(), map("r", 9), T1, T1,
+                    T1, T1, WF_ID, null, null, 0, 0);
+            Workflow workflow = new Workflow(WF_ID, "order_flow", 2, WorkflowStatus.RUNNING, Map.of(), Map.of(),
+                    Map.of(), CORRELATION, T0, T1, 0, v2, List.of(a, b), List.of(), 2, null);
+
+            Workflow done = Decider.decide(workflow, T2, NO_IDS);
+
+            assertThat(done.status()).isEqualTo(WorkflowStatus.COMPLETED);
+            assertThat(done.output()).isEqualTo(map("r", 9));
+            assertThat(done.endTime()).isEqualTo(T2);
+        }
+
+        @Test
         void tasksInsertedBeforeTheRunningOneAreNotScheduledAfterIt() {
             // v2 inserted "ins" before w without a record: the next task is the one after w, not "ins".
             WorkflowDef v2 = defVersion(2, Map.of(), simple("ins"), waitTask("w"), simple("post"));
@@ -854,6 +891,8 @@ class DeciderTest {
             Workflow started = start(def(simple("a")));
 
             assertThat(Decider.resume(started, T1, NO_IDS)).isSameAs(started);
+            Workflow runningWithNothingScheduled = started.withoutTasks();
+            assertThat(Decider.resume(runningWithNothingScheduled, T1, NO_IDS)).isSameAs(runningWithNothingScheduled);
         }
 
         @Test

@@ -19,7 +19,9 @@ import java.lang.annotation.Target;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "upgrader.kafka.partitions=3",
         "upgrader.kafka.retry-max-interval=1s",
-        "upgrader.kafka.consumer-concurrency=2"
+        "upgrader.kafka.consumer-concurrency=2",
+        TestCredentials.TOKENS_PROPERTY,
+        TestCredentials.KEYS_PROPERTY
 })
 @EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers")
 @ContextConfiguration(initializers = InProcessMongo.class)

@@ -30,13 +30,40 @@ public final class Http {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final String authorization;
 
+    /** A client that authenticates with the tests' API token. */
     public Http(int port) {
+        this(port, TestCredentials.API_TOKEN);
+    }
+
+    /** @param authorization the X-Authorization value to send, or null to send none */
+    public Http(int port, String authorization) {
         this.base = "http://127.0.0.1:" + port;
+        this.authorization = authorization;
+    }
+
+    public Http withAuthorization(String value) {
+        return new Http(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), value);
     }
 
     public Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    }
+
+    public Response send(String method, String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        headers.forEach(request::setHeader);
+        return send(request);
+    }
+
+    public Response postBytes(String path, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::setHeader);
+        return send(request);
     }
 
     public Response postJson(String path, Object body) {
@@ -51,7 +78,10 @@ public final class Http {
         return send(request);
     }
 
-    private static Response send(HttpRequest.Builder request) {
+    private Response send(HttpRequest.Builder request) {
+        if (authorization != null) {
+            request.setHeader("X-Authorization", authorization);
+        }
         try {
             HttpResponse<String> response = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());

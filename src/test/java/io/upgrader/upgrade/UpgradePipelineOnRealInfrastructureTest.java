@@ -1,5 +1,6 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.support.TestCredentials;
 import io.upgrader.support.TopicObserver;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
@@ -16,7 +17,9 @@ import org.testcontainers.mongodb.MongoDBContainer;
 @Testcontainers(disabledWithoutDocker = true)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "upgrader.kafka.partitions=3",
-        "upgrader.kafka.retry-max-interval=1s"
+        "upgrader.kafka.retry-max-interval=1s",
+        TestCredentials.TOKENS_PROPERTY,
+        TestCredentials.KEYS_PROPERTY
 })
 @Import(TopicObserver.class)
 class UpgradePipelineOnRealInfrastructureTest extends UpgradePipelineScenarios {
