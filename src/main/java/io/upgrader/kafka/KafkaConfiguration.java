@@ -2,6 +2,7 @@ package io.upgrader.kafka;
 
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,19 +23,27 @@ public class KafkaConfiguration {
     @Bean
     NewTopic upgradeCommandTopic(UpgradeTopics topics) {
         return TopicBuilder.name(topics.commandTopic()).partitions(topics.partitions())
-                .replicas(topics.replicationFactor()).build();
+                .replicas(topics.replicationFactor())
+                .config(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes(topics))).build();
     }
 
     @Bean
     NewTopic upgradeEventTopic(UpgradeTopics topics) {
         return TopicBuilder.name(topics.eventTopic()).partitions(topics.partitions())
-                .replicas(topics.replicationFactor()).build();
+                .replicas(topics.replicationFactor())
+                .config(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes(topics))).build();
     }
 
     @Bean
     NewTopic upgradeDeadLetterTopic(UpgradeTopics topics) {
         return TopicBuilder.name(topics.deadLetterTopic()).partitions(topics.partitions())
-                .replicas(topics.replicationFactor()).build();
+                .replicas(topics.replicationFactor())
+                .config(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes(topics))).build();
+    }
+
+    /** Room for the largest command plus Kafka's record overhead. */
+    private static long maxMessageBytes(UpgradeTopics topics) {
+        return topics.maxCommandSize().toBytes() + 64 * 1024;
     }
 
     /**

@@ -15,9 +15,11 @@ import java.util.stream.Collectors;
 public class UpgradeCommandCodec {
 
     private final JsonMapper json;
+    private final long maxBytes;
 
-    public UpgradeCommandCodec(JsonMapper json) {
+    public UpgradeCommandCodec(JsonMapper json, UpgradeTopics topics) {
         this.json = json;
+        this.maxBytes = topics.maxCommandSize().toBytes();
     }
 
     public byte[] encode(UpgradeCommand command) {
@@ -28,6 +30,10 @@ public class UpgradeCommandCodec {
     public UpgradeCommand decode(String key, byte[] value) {
         if (value == null || value.length == 0) {
             throw new InvalidUpgradeCommandException("record has no value");
+        }
+        if (value.length > maxBytes) {
+            throw new InvalidUpgradeCommandException("record value is " + value.length
+                    + " bytes; commands are limited to " + maxBytes + " bytes (upgrader.kafka.max-command-size)");
         }
         JsonNode node;
         try {

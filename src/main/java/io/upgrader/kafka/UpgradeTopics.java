@@ -2,6 +2,8 @@ package io.upgrader.kafka;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
+import org.springframework.util.unit.DataSize;
+
 import java.time.Duration;
 
 /** The upgrade topics and how this service uses them; defaults in application.yml, documented in the README. */
@@ -14,5 +16,6 @@ public record UpgradeTopics(
         short replicationFactor,
         Duration sendTimeout,
         Duration retryInitialInterval,
-        Duration retryMaxInterval) {
+        Duration retryMaxInterval,
+        DataSize maxCommandSize) {
 }
