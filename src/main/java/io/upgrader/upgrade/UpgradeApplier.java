@@ -5,6 +5,7 @@ import io.upgrader.definition.WorkflowDef;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -26,22 +27,27 @@ public class UpgradeApplier {
 
     private static final Logger log = LoggerFactory.getLogger(UpgradeApplier.class);
 
+    /** Commands handled by this instance, tagged outcome = applied | noop | rejected | redelivered. */
+    public static final String COMMANDS_METRIC = "upgrader.upgrade.commands";
+
     private final ExecutionStore executions;
     private final DefinitionStore definitions;
     private final UpgradeStatusStore statuses;
     private final UpgradeEventSink events;
     private final Clock clock;
     private final int maxAttempts;
+    private final MeterRegistry meters;
 
     public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
                           UpgradeEventSink events, Clock clock,
-                          @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts) {
+                          @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, MeterRegistry meters) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
         this.events = events;
         this.clock = clock;
         this.maxAttempts = maxAttempts;
+        this.meters = meters;
     }
 
     public UpgradeEvent apply(UpgradeCommand command) {
@@ -65,11 +71,13 @@ public class UpgradeApplier {
         if (current != null) {
             Optional<UpgradeHistoryEntry> applied = current.upgradeApplied(command.commandId());
             if (applied.isPresent()) {
+                count("redelivered");
                 return Optional.of(record(applied(command, current, applied.get())));
             }
         }
         Optional<UpgradeStatus> known = statuses.find(command.commandId()).filter(s -> s.status().isFinal());
         if (known.isPresent()) {
+            count("redelivered");
             return known;
         }
         WorkflowDef target = definitions.find(command.name(), command.version()).orElse(null);
@@ -79,17 +87,20 @@ public class UpgradeApplier {
             if (!executions.replaceUpgraded(upgraded.workflow(), current.revision(), command.commandId())) {
                 return Optional.empty();
             }
+            count("applied");
             log.info("Upgraded workflow {} from version {} to {} (command {}, skipped {})", command.workflowId(),
                     upgraded.entry().fromVersion(), upgraded.entry().toVersion(), command.commandId(),
                     upgraded.entry().skippedTasks());
             return Optional.of(record(applied(command, current, upgraded.entry())));
         }
         if (planned instanceof UpgradeOutcome.Unchanged) {
+            count("noop");
             return Optional.of(record(new UpgradeStatus(command.commandId(), command.workflowId(),
                     current.workflowName(), UpgradeStatus.State.NOOP, null, current.workflowVersion(),
                     command.version(), List.of(), command.requestedAt(), now)));
         }
         UpgradeOutcome.Rejected rejected = (UpgradeOutcome.Rejected) planned;
+        count("rejected");
         log.info("Rejected command {} for workflow {}: {}", command.commandId(), command.workflowId(),
                 rejected.rejection().message());
         return Optional.of(record(new UpgradeStatus(command.commandId(), command.workflowId(),
@@ -107,6 +118,11 @@ public class UpgradeApplier {
     private UpgradeStatus record(UpgradeStatus status) {
         statuses.recordOutcome(status);
         return status;
+    }
+
+    /** "applied" is counted right after the execution's conditional write succeeded: once per change. */
+    private void count(String outcome) {
+        meters.counter(COMMANDS_METRIC, "outcome", outcome).increment();
     }
 
     /** Retryable: the command is delivered again later and planned against the state it then finds. */
