@@ -19,6 +19,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URI;
+import java.security.Principal;
 import java.util.List;
 
 /** The upgrade API: the reference POST (answered once the command is on Kafka) and the status look-up. */
@@ -43,7 +44,7 @@ public class UpgradeController {
 
     @PostMapping(path = "/{workflowId}/upgrade", consumes = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<Accepted> upgrade(@PathVariable String workflowId, @RequestBody JsonNode body,
-            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey, Principal caller) {
         Identifiers.checkWorkflowId(workflowId);
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 256)) {
             throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 256 characters");
@@ -55,8 +56,9 @@ public class UpgradeController {
                     .map(v -> v.path().isEmpty() ? v.message() : v.path() + ": " + v.message())
                     .reduce((a, b) -> a + "; " + b).orElseThrow(), false, violations);
         }
+        // requestedBy: the application key id, or "api-token"; null only in the open development mode.
         UpgradeStatus status = requests.request(workflowId, json.treeToValue(body, UpgradeRequest.class),
-                idempotencyKey, null);
+                idempotencyKey, caller == null ? null : caller.getName());
         return ResponseEntity.ok()
                 .location(URI.create("/api/workflow/upgrades/" + status.commandId()))
                 .body(new Accepted(status.commandId(), status.status(), workflowId, status.fromVersion(),

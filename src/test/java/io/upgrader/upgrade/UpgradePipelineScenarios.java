@@ -107,6 +107,8 @@ abstract class UpgradePipelineScenarios {
         assertThat(task(workflow, "w").path("status").asString()).isEqualTo("SCHEDULED");
         assertThat(task(workflow, "w").path("taskId").asString()).isEqualTo(runningTaskId);
         assertThat(workflow.path("upgradeHistory").get(0).path("commandId").asString()).isEqualTo(commandId);
+        // Who asked: the credential the request was authenticated with.
+        assertThat(workflow.path("upgradeHistory").get(0).path("requestedBy").asString()).isEqualTo("api-token");
 
         JsonNode event = singleEvent(workflowId);
         assertThat(event.path("type").asString()).isEqualTo("WORKFLOW_UPGRADED");
