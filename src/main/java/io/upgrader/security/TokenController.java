@@ -23,6 +23,11 @@ public class TokenController {
     }
 
     public record TokenResponse(String token) {
+        /** The token is a bearer credential: never printed, not even by TRACE logging of responses. */
+        @Override
+        public String toString() {
+            return "TokenResponse[token=(hidden)]";
+        }
     }
 
     private final Credentials credentials;
