@@ -1,10 +1,12 @@
 package io.upgrader.execution;
 
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
@@ -14,8 +16,13 @@ import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Executions in the {@code workflows} collection, {@code _id} = workflowId. Every change is one conditional
@@ -34,6 +41,7 @@ public class ExecutionStore {
         workflows.createIndex(Indexes.ascending("tasks.taskId"));
         workflows.createIndex(Indexes.ascending("tasks.taskType", "tasks.status"));
         workflows.createIndex(Indexes.ascending("workflowName", "status"));
+        workflows.createIndex(Indexes.ascending("upgradeHistory.commandId"));
     }
 
     public void insert(Workflow workflow) {
@@ -43,6 +51,62 @@ public class ExecutionStore {
     public Optional<Workflow> find(String workflowId) {
         return Optional.ofNullable(workflows.find(Filters.eq("_id", workflowId)).first())
                 .map(document -> mapper.fromDocument(document, Workflow.class));
+    }
+
+    public Map<String, Workflow> findAll(Collection<String> workflowIds) {
+        Map<String, Workflow> found = new HashMap<>();
+        workflows.find(Filters.in("_id", workflowIds)).forEach(document -> {
+            Workflow workflow = mapper.fromDocument(document, Workflow.class);
+            found.put(workflow.workflowId(), workflow);
+        });
+        return found;
+    }
+
+    /** The execution that holds this applied upgrade, if any. */
+    public Optional<Workflow> findByAppliedCommand(String commandId) {
+        return Optional.ofNullable(workflows.find(Filters.eq("upgradeHistory.commandId", commandId)).first())
+                .map(document -> mapper.fromDocument(document, Workflow.class));
+    }
+
+    /** One upgraded execution to store, with what it was computed from. */
+    public record UpgradeWrite(Workflow upgraded, long expectedRevision, String commandId) {
+    }
+
+    /**
+     * Stores many upgraded executions with one unordered bulk write; each keeps its own conditions (revision,
+     * commandId not applied), so a conflict on one does not fail the others.
+     *
+     * @return the commandIds now applied; the others met a conflict and must be planned again
+     */
+    public Set<String> replaceAllUpgraded(List<UpgradeWrite> writes) {
+        if (writes.isEmpty()) {
+            return Set.of();
+        }
+        List<ReplaceOneModel<Document>> models = writes.stream().map(write -> new ReplaceOneModel<>(
+                Filters.and(Filters.eq("_id", write.upgraded().workflowId()),
+                        Filters.eq("revision", write.expectedRevision()),
+                        Filters.ne("upgradeHistory.commandId", write.commandId())),
+                mapper.toDocument(write.upgraded().withRevision(write.expectedRevision() + 1),
+                        write.upgraded().workflowId()))).toList();
+        int modified = workflows.bulkWrite(models, new BulkWriteOptions().ordered(false)).getModifiedCount();
+        Set<String> applied = new HashSet<>();
+        if (modified == writes.size()) {
+            writes.forEach(write -> applied.add(write.commandId()));
+            return applied;
+        }
+        // The bulk result does not say which failed: ask the documents themselves.
+        Map<String, Document> after = new HashMap<>();
+        workflows.find(Filters.in("_id", writes.stream().map(w -> w.upgraded().workflowId()).toList()))
+                .projection(Projections.include("upgradeHistory.commandId"))
+                .forEach(document -> after.put(document.getString("_id"), document));
+        for (UpgradeWrite write : writes) {
+            Document document = after.get(write.upgraded().workflowId());
+            List<?> history = document == null ? List.of() : document.getList("upgradeHistory", Document.class, List.of());
+            if (history.stream().anyMatch(entry -> write.commandId().equals(((Document) entry).getString("commandId")))) {
+                applied.add(write.commandId());
+            }
+        }
+        return applied;
     }
 
     public Optional<Workflow> findByTaskId(String taskId) {

@@ -46,13 +46,10 @@ public class KafkaConfiguration {
         return topics.maxCommandSize().toBytes() + 64 * 1024;
     }
 
-    /**
-     * A record that is not a valid command goes to the dead-letter topic at once, so it never blocks its
-     * partition. Anything else (the store or the broker unreachable, a conflict storm) is retried with
-     * backoff for as long as it takes: skipping it would lose an accepted upgrade.
-     */
+    /** Where records that are not commands go, with the reason in a header of their own. */
     @Bean
-    DefaultErrorHandler upgradeCommandErrorHandler(KafkaOperations<String, byte[]> template, UpgradeTopics topics) {
+    DeadLetterPublishingRecoverer upgradeCommandDeadLetters(KafkaOperations<String, byte[]> template,
+                                                            UpgradeTopics topics) {
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(template,
                 (record, exception) -> new TopicPartition(topics.deadLetterTopic(), -1));
         recoverer.setHeadersFunction((record, exception) -> {
@@ -62,12 +59,21 @@ public class KafkaConfiguration {
             headers.add(REJECTION_HEADER, String.valueOf(cause.getMessage()).getBytes(StandardCharsets.UTF_8));
             return headers;
         });
+        return recoverer;
+    }
+
+    /**
+     * Invalid records are dead-lettered by the listener itself. Anything else that fails a batch (the store or
+     * the broker unreachable, a conflict storm) is retried with backoff for as long as it takes: skipping it
+     * would lose accepted upgrades, and re-running a batch is safe.
+     */
+    @Bean
+    DefaultErrorHandler upgradeCommandErrorHandler(DeadLetterPublishingRecoverer deadLetters, UpgradeTopics topics) {
         ExponentialBackOff backOff = new ExponentialBackOff(topics.retryInitialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(topics.retryMaxInterval().toMillis());
-        DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
+        DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters, backOff);
         handler.addNotRetryableExceptions(InvalidUpgradeCommandException.class);
-        handler.setRetryListeners((record, exception, attempt) -> UpgradeCommandListener.logRetry(record, exception,
-                attempt));
+        handler.setRetryListeners(new UpgradeCommandListener.RetryLog());
         return handler;
     }
 }

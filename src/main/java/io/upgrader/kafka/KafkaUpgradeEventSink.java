@@ -6,6 +6,9 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,6 +25,24 @@ public class KafkaUpgradeEventSink implements UpgradeEventSink {
         this.template = template;
         this.json = json;
         this.topics = topics;
+    }
+
+    /** Sends all first and then waits, so the producer batches them into few requests. */
+    @Override
+    public void publishAll(List<UpgradeEvent> events) {
+        List<CompletableFuture<?>> sent = new ArrayList<>(events.size());
+        for (UpgradeEvent event : events) {
+            sent.add(template.send(topics.eventTopic(), event.workflowId(), json.writeValueAsBytes(event)));
+        }
+        try {
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                    .get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while publishing " + events.size() + " events", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(events.size() + " events not all acknowledged by Kafka", e);
+        }
     }
 
     @Override

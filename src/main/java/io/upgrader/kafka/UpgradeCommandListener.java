@@ -1,16 +1,24 @@
 package io.upgrader.kafka;
 
 import io.upgrader.upgrade.UpgradeApplier;
+import io.upgrader.upgrade.UpgradeCommand;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.RetryListener;
 import org.springframework.stereotype.Component;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Consumes the command topic. The offset of a record is committed only after this method returned, that is
- * after the MongoDB write and the event were acknowledged; a crash before that redelivers the record, and
- * the applier recognises what it already did.
+ * Consumes the command topic a poll at a time. The offsets of a batch are committed only after this method
+ * returned, that is after the MongoDB writes and the events were acknowledged; a crash before that
+ * redelivers the batch, and the applier recognises what it already did. A record that is not a command goes
+ * to the dead-letter topic on its own and never holds up the others.
  */
 @Component
 public class UpgradeCommandListener {
@@ -19,26 +27,53 @@ public class UpgradeCommandListener {
 
     private final UpgradeCommandCodec codec;
     private final UpgradeApplier applier;
+    private final DeadLetterPublishingRecoverer deadLetters;
 
-    public UpgradeCommandListener(UpgradeCommandCodec codec, UpgradeApplier applier) {
+    public UpgradeCommandListener(UpgradeCommandCodec codec, UpgradeApplier applier,
+                                  DeadLetterPublishingRecoverer deadLetters) {
         this.codec = codec;
         this.applier = applier;
+        this.deadLetters = deadLetters;
     }
 
-    @KafkaListener(id = "upgrade-commands", topics = "${upgrader.kafka.command-topic}",
+    @KafkaListener(id = "upgrade-commands", topics = "${upgrader.kafka.command-topic}", batch = "true",
             groupId = "${upgrader.kafka.consumer-group}", concurrency = "${upgrader.kafka.consumer-concurrency}")
-    public void onCommand(ConsumerRecord<String, byte[]> record) {
-        applier.apply(codec.decode(record.key(), record.value()));
+    public void onCommands(List<ConsumerRecord<String, byte[]>> records) {
+        List<UpgradeCommand> commands = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                commands.add(codec.decode(record.key(), record.value()));
+            } catch (InvalidUpgradeCommandException e) {
+                log.warn("Record {}-{}@{} is not a valid command, sending it to the dead-letter topic: {}",
+                        record.topic(), record.partition(), record.offset(), e.getMessage());
+                deadLetters.accept(record, e);
+            }
+        }
+        if (!commands.isEmpty()) {
+            applier.applyAll(commands);
+        }
     }
 
-    static void logRetry(ConsumerRecord<?, ?> record, Exception exception, int attempt) {
-        Throwable cause = exception.getCause() != null ? exception.getCause() : exception;
-        if (cause instanceof InvalidUpgradeCommandException) {
-            log.warn("Record {}-{}@{} is not a valid command, sending it to the dead-letter topic: {}",
-                    record.topic(), record.partition(), record.offset(), cause.getMessage());
-        } else {
+    /** Says why a batch is being retried, so that an operator sees an outage in the log. */
+    static final class RetryLog implements RetryListener {
+        @Override
+        public void failedDelivery(ConsumerRecord<?, ?> record, Exception exception, int attempt) {
             log.warn("Command at {}-{}@{} failed (attempt {}), will retry: {}", record.topic(), record.partition(),
-                    record.offset(), attempt, cause.toString());
+                    record.offset(), attempt, rootMessage(exception));
+        }
+
+        @Override
+        public void failedDelivery(ConsumerRecords<?, ?> records, Exception exception, int attempt) {
+            log.warn("{} commands failed (attempt {}), will retry: {}", records.count(), attempt,
+                    rootMessage(exception));
+        }
+
+        private static String rootMessage(Exception exception) {
+            Throwable cause = exception;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            return cause.toString();
         }
     }
 }

@@ -13,13 +13,19 @@ import org.springframework.stereotype.Component;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Applies one command to the stored execution, exactly once in effect however often it is delivered:
- * an APPLIED command is recognised by the execution's upgradeHistory, a NOOP or REJECTED one by its
- * recorded status, and in both cases only its event is emitted again. A conflicting concurrent write
+ * Applies commands to the stored executions, exactly once in effect however often they are delivered:
+ * an APPLIED command is recognised by the execution's upgradeHistory (the only record of it: its status is
+ * derived from there), a NOOP or REJECTED one by its recorded status, and in both cases only its event is
+ * emitted again. A conflicting concurrent write
  * makes it read the fresh state and plan again.
  */
 @Component
@@ -65,6 +71,73 @@ public class UpgradeApplier {
                 + command.commandId() + " not applied after " + maxAttempts + " attempts");
     }
 
+    /**
+     * Applies a poll's worth of commands with a few queries and one bulk write, then sends their events
+     * together. Same rules as {@link #apply}: per-document conditions in the bulk write, so a conflict on one
+     * execution sends only that command through the single path again; a second command for an execution
+     * already in the batch follows it, in order, through the single path.
+     *
+     * @return the events, in the order they were sent
+     */
+    public List<UpgradeEvent> applyAll(List<UpgradeCommand> commands) {
+        List<UpgradeCommand> batch = new ArrayList<>();
+        List<UpgradeCommand> afterwards = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (UpgradeCommand command : commands) {
+            (seen.add(command.workflowId()) ? batch : afterwards).add(command);
+        }
+        Map<String, Workflow> current = executions.findAll(seen);
+        Map<String, UpgradeStatus> known = statuses.findFinal(batch.stream().map(UpgradeCommand::commandId).toList());
+        Map<String, Optional<WorkflowDef>> targets = new HashMap<>();
+        Instant now = clock.instant();
+
+        List<UpgradeEvent> ready = new ArrayList<>();
+        List<ExecutionStore.UpgradeWrite> writes = new ArrayList<>();
+        Map<String, UpgradeCommand> written = new HashMap<>();
+        Map<String, UpgradeOutcome.Upgraded> planned = new HashMap<>();
+        for (UpgradeCommand command : batch) {
+            Workflow workflow = current.get(command.workflowId());
+            Optional<UpgradeHistoryEntry> applied = workflow == null ? Optional.empty()
+                    : workflow.upgradeApplied(command.commandId());
+            if (applied.isPresent()) {
+                count("redelivered");
+                ready.add(UpgradeEvent.of(applied(command, workflow, applied.get())));
+            } else if (known.containsKey(command.commandId())) {
+                count("redelivered");
+                ready.add(UpgradeEvent.of(known.get(command.commandId())));
+            } else {
+                WorkflowDef target = targets.computeIfAbsent(command.name() + "\n" + command.version(),
+                        key -> definitions.find(command.name(), command.version())).orElse(null);
+                UpgradeOutcome outcome = UpgradePlanner.plan(workflow, target, command, now);
+                if (outcome instanceof UpgradeOutcome.Upgraded upgraded) {
+                    writes.add(new ExecutionStore.UpgradeWrite(upgraded.workflow(), workflow.revision(),
+                            command.commandId()));
+                    written.put(command.commandId(), command);
+                    planned.put(command.commandId(), upgraded);
+                } else {
+                    ready.add(UpgradeEvent.of(recordUnapplied(command, workflow, outcome, now)));
+                }
+            }
+        }
+        Set<String> applied = executions.replaceAllUpgraded(writes);
+        for (ExecutionStore.UpgradeWrite write : writes) {
+            UpgradeCommand command = written.get(write.commandId());
+            if (applied.contains(write.commandId())) {
+                count("applied");
+                ready.add(UpgradeEvent.of(applied(command, write.upgraded(), planned.get(write.commandId()).entry())));
+            } else {
+                // Someone wrote this execution between our read and our write: plan it again, alone.
+                afterwards.add(0, command);
+            }
+        }
+        events.publishAll(ready);
+        List<UpgradeEvent> sent = new ArrayList<>(ready);
+        for (UpgradeCommand command : afterwards) {
+            sent.add(apply(command));
+        }
+        return sent;
+    }
+
     /** @return the final status, or empty when the execution changed underneath and it must be planned again */
     private Optional<UpgradeStatus> tryApply(UpgradeCommand command) {
         Workflow current = executions.find(command.workflowId()).orElse(null);
@@ -72,7 +145,7 @@ public class UpgradeApplier {
             Optional<UpgradeHistoryEntry> applied = current.upgradeApplied(command.commandId());
             if (applied.isPresent()) {
                 count("redelivered");
-                return Optional.of(record(applied(command, current, applied.get())));
+                return Optional.of(applied(command, current, applied.get()));
             }
         }
         Optional<UpgradeStatus> known = statuses.find(command.commandId()).filter(s -> s.status().isFinal());
@@ -88,36 +161,41 @@ public class UpgradeApplier {
                 return Optional.empty();
             }
             count("applied");
-            log.info("Upgraded workflow {} from version {} to {} (command {}, skipped {})", command.workflowId(),
+            log.debug("Upgraded workflow {} from version {} to {} (command {}, skipped {})", command.workflowId(),
                     upgraded.entry().fromVersion(), upgraded.entry().toVersion(), command.commandId(),
                     upgraded.entry().skippedTasks());
-            return Optional.of(record(applied(command, current, upgraded.entry())));
+            return Optional.of(applied(command, current, upgraded.entry()));
         }
-        if (planned instanceof UpgradeOutcome.Unchanged) {
+        return Optional.of(recordUnapplied(command, current, planned, now));
+    }
+
+    /** NOOP and REJECTED leave the execution as it is: their recorded status is what recognises a redelivery. */
+    private UpgradeStatus recordUnapplied(UpgradeCommand command, Workflow current, UpgradeOutcome outcome,
+                                          Instant now) {
+        UpgradeStatus status;
+        if (outcome instanceof UpgradeOutcome.Unchanged) {
             count("noop");
-            return Optional.of(record(new UpgradeStatus(command.commandId(), command.workflowId(),
-                    current.workflowName(), UpgradeStatus.State.NOOP, null, current.workflowVersion(),
-                    command.version(), List.of(), command.requestedAt(), now)));
+            status = new UpgradeStatus(command.commandId(), command.workflowId(), current.workflowName(),
+                    UpgradeStatus.State.NOOP, null, current.workflowVersion(), command.version(), List.of(),
+                    command.requestedAt(), now);
+        } else {
+            Rejection rejection = ((UpgradeOutcome.Rejected) outcome).rejection();
+            count("rejected");
+            log.info("Rejected command {} for workflow {}: {}", command.commandId(), command.workflowId(),
+                    rejection.message());
+            status = new UpgradeStatus(command.commandId(), command.workflowId(),
+                    current == null ? command.name() : current.workflowName(), UpgradeStatus.State.REJECTED,
+                    rejection.message(), current == null ? null : current.workflowVersion(), command.version(),
+                    List.of(), command.requestedAt(), now);
         }
-        UpgradeOutcome.Rejected rejected = (UpgradeOutcome.Rejected) planned;
-        count("rejected");
-        log.info("Rejected command {} for workflow {}: {}", command.commandId(), command.workflowId(),
-                rejected.rejection().message());
-        return Optional.of(record(new UpgradeStatus(command.commandId(), command.workflowId(),
-                current == null ? command.name() : current.workflowName(), UpgradeStatus.State.REJECTED,
-                rejected.rejection().message(), current == null ? null : current.workflowVersion(),
-                command.version(), List.of(), command.requestedAt(), now)));
+        statuses.recordOutcome(status);
+        return status;
     }
 
     private static UpgradeStatus applied(UpgradeCommand command, Workflow workflow, UpgradeHistoryEntry entry) {
         return new UpgradeStatus(command.commandId(), command.workflowId(), workflow.workflowName(),
                 UpgradeStatus.State.APPLIED, null, entry.fromVersion(), entry.toVersion(), entry.skippedTasks(),
                 command.requestedAt(), entry.appliedAt());
-    }
-
-    private UpgradeStatus record(UpgradeStatus status) {
-        statuses.recordOutcome(status);
-        return status;
     }
 
     /** "applied" is counted right after the execution's conditional write succeeded: once per change. */

@@ -33,10 +33,10 @@ public class UpgradeController {
     }
 
     private final UpgradeRequests requests;
-    private final UpgradeStatusStore statuses;
+    private final UpgradeStatuses statuses;
     private final JsonMapper json;
 
-    public UpgradeController(UpgradeRequests requests, UpgradeStatusStore statuses, JsonMapper json) {
+    public UpgradeController(UpgradeRequests requests, UpgradeStatuses statuses, JsonMapper json) {
         this.requests = requests;
         this.statuses = statuses;
         this.json = json;

@@ -12,6 +12,9 @@ import org.bson.Document;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,6 +45,18 @@ public class UpgradeStatusStore {
 
     public Optional<UpgradeStatus> find(String commandId) {
         return Optional.ofNullable(commands.find(Filters.eq("_id", commandId)).first()).map(this::status);
+    }
+
+    /** The NOOP and REJECTED outcomes already recorded among these commands, by commandId. */
+    public Map<String, UpgradeStatus> findFinal(Collection<String> commandIds) {
+        Map<String, UpgradeStatus> found = new HashMap<>();
+        commands.find(Filters.and(Filters.in("_id", commandIds),
+                        Filters.in("status", UpgradeStatus.State.NOOP.name(), UpgradeStatus.State.REJECTED.name())))
+                .forEach(document -> {
+                    UpgradeStatus status = status(document);
+                    found.put(status.commandId(), status);
+                });
+        return found;
     }
 
     public Optional<KeyedRequest> findByIdempotencyKey(String workflowId, String key) {
