@@ -3,6 +3,7 @@ package io.upgrader.contract;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
 import tools.jackson.databind.JsonNode;
 
@@ -34,7 +35,10 @@ public final class ContractSchema {
     }
 
     private static ContractSchema load(String file) {
-        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+        // "format" asserted, not only annotated: a requestedAt that is not a date-time is a broken command.
+        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+                builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true)
+                        .build()));
         try (InputStream in = ContractSchema.class.getResourceAsStream("/schemas/" + file)) {
             if (in == null) {
                 throw new IllegalStateException("schemas/" + file + " is not on the classpath");

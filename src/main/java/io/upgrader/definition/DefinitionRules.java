@@ -1,5 +1,6 @@
 package io.upgrader.definition;
 
+import io.upgrader.mongo.StorableValues;
 import io.upgrader.web.ErrorBody.ValidationError;
 
 import java.util.ArrayList;
@@ -45,6 +46,15 @@ public final class DefinitionRules {
             } else if (!refs.add(task.taskReferenceName())) {
                 errors.add(new ValidationError(path + ".taskReferenceName",
                         "taskReferenceName " + task.taskReferenceName() + " is used twice"));
+            }
+        }
+        StorableValues.check("outputParameters", definition.outputParameters())
+                .ifPresent(p -> errors.add(new ValidationError(p.path(), p.path() + " " + p.message())));
+        for (int i = 0; i < definition.tasks().size(); i++) {
+            WorkflowTask task = definition.tasks().get(i);
+            if (task != null) {
+                StorableValues.check("tasks[" + i + "].inputParameters", task.inputParameters())
+                        .ifPresent(p -> errors.add(new ValidationError(p.path(), p.path() + " " + p.message())));
             }
         }
         return errors;

@@ -1,6 +1,7 @@
 package io.upgrader.definition;
 
 import io.upgrader.web.ApiException;
+import io.upgrader.web.StorableInput;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -27,14 +28,14 @@ public class TaskDefController {
     @PostMapping
     public void register(@RequestBody List<Map<String, Object>> list) {
         for (int i = 0; i < list.size(); i++) {
-            checkName(list.get(i), "[" + i + "].name");
+            check(list.get(i), "[" + i + "]");
         }
         list.forEach(taskDefs::upsert);
     }
 
     @PutMapping
     public void update(@RequestBody Map<String, Object> taskDef) {
-        checkName(taskDef, "name");
+        check(taskDef, "");
         taskDefs.upsert(taskDef);
     }
 
@@ -55,9 +56,12 @@ public class TaskDefController {
         }
     }
 
-    private static void checkName(Map<String, Object> taskDef, String path) {
+    /** @param prefix "" for a single definition, "[i]" for the i-th of a list */
+    private static void check(Map<String, Object> taskDef, String prefix) {
         if (taskDef == null || !(taskDef.get("name") instanceof String name) || name.isBlank()) {
-            throw ApiException.badRequest(path, "a task definition needs a name");
+            throw ApiException.badRequest(prefix.isEmpty() ? "name" : prefix + ".name",
+                    "a task definition needs a name");
         }
+        StorableInput.require(prefix, taskDef);
     }
 }

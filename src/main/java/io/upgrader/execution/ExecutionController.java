@@ -6,6 +6,7 @@ import io.upgrader.definition.WorkflowDef;
 import io.upgrader.web.ApiException;
 import io.upgrader.web.ErrorBody;
 import io.upgrader.web.Identifiers;
+import io.upgrader.web.StorableInput;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -39,6 +40,7 @@ public class ExecutionController {
         if (request.name() == null || request.name().isBlank()) {
             throw ApiException.badRequest("name", "name is required");
         }
+        StorableInput.require("input", request.input());
         WorkflowDef definition = request.workflowDef() != null ? adHoc(request.workflowDef())
                 : definition(request.name(), request.version());
         return executions.start(definition, request.input() == null ? Map.of() : request.input(),
@@ -49,6 +51,7 @@ public class ExecutionController {
     public String start(@PathVariable String name, @RequestParam(required = false) Integer version,
                         @RequestParam(required = false) String correlationId,
                         @RequestBody(required = false) Map<String, Object> input) {
+        StorableInput.require("input", input);
         return executions.start(definition(name, version), input == null ? Map.of() : input, correlationId)
                 .workflowId();
     }

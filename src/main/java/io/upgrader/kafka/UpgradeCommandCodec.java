@@ -1,6 +1,8 @@
 package io.upgrader.kafka;
 
 import io.upgrader.contract.ContractSchema;
+import io.upgrader.contract.StrictJsonText;
+import io.upgrader.mongo.StorableValues;
 import io.upgrader.upgrade.UpgradeCommand;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -35,6 +37,9 @@ public class UpgradeCommandCodec {
             throw new InvalidUpgradeCommandException("record value is " + value.length
                     + " bytes; commands are limited to " + maxBytes + " bytes (upgrader.kafka.max-command-size)");
         }
+        StrictJsonText.problem(value).ifPresent(problem -> {
+            throw new InvalidUpgradeCommandException("value is not JSON in UTF-8: " + problem);
+        });
         JsonNode node;
         try {
             node = json.readTree(value);
@@ -47,7 +52,16 @@ public class UpgradeCommandCodec {
                     + violations.stream().map(v -> (v.path().isEmpty() ? "" : v.path() + ": ") + v.message())
                     .collect(Collectors.joining("; ")));
         }
-        UpgradeCommand command = json.treeToValue(node, UpgradeCommand.class);
+        UpgradeCommand command;
+        try {
+            command = json.treeToValue(node, UpgradeCommand.class);
+        } catch (JacksonException e) {
+            throw new InvalidUpgradeCommandException("value does not fit the command: " + e.getOriginalMessage());
+        }
+        StorableValues.check("taskOutput", command.taskOutput()).or(() -> StorableValues.check("workflowInput",
+                command.workflowInput())).ifPresent(problem -> {
+            throw new InvalidUpgradeCommandException(problem.path() + " " + problem.message());
+        });
         if (!command.workflowId().equals(key)) {
             // Ordering per workflow rests on the key; a command keyed otherwise could overtake another.
             throw new InvalidUpgradeCommandException("record key '" + key + "' must equal the workflowId '"

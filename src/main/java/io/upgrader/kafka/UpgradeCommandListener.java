@@ -3,6 +3,9 @@ package io.upgrader.kafka;
 import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeCommand;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.bson.BSONException;
+import org.bson.codecs.configuration.CodecConfigurationException;
+import tools.jackson.core.JacksonException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,18 +43,55 @@ public class UpgradeCommandListener {
             groupId = "${upgrader.kafka.consumer-group}", concurrency = "${upgrader.kafka.consumer-concurrency}")
     public void onCommands(List<ConsumerRecord<String, byte[]>> records) {
         List<UpgradeCommand> commands = new ArrayList<>(records.size());
+        List<ConsumerRecord<String, byte[]>> valid = new ArrayList<>(records.size());
         for (ConsumerRecord<String, byte[]> record : records) {
             try {
                 commands.add(codec.decode(record.key(), record.value()));
+                valid.add(record);
             } catch (InvalidUpgradeCommandException e) {
-                log.warn("Record {}-{}@{} is not a valid command, sending it to the dead-letter topic: {}",
-                        record.topic(), record.partition(), record.offset(), e.getMessage());
-                deadLetters.accept(record, e);
+                deadLetter(record, e);
             }
         }
-        if (!commands.isEmpty()) {
-            applier.applyAll(commands);
+        if (commands.isEmpty()) {
+            return;
         }
+        try {
+            applier.applyAll(commands);
+        } catch (RuntimeException e) {
+            if (!isPoison(e)) {
+                throw e;
+            }
+            // Some command the store cannot take, whatever the retries: find it, one at a time, and set it aside
+            // so that the partition keeps flowing. Transient failures still go back to the retry loop.
+            for (int i = 0; i < commands.size(); i++) {
+                try {
+                    applier.apply(commands.get(i));
+                } catch (RuntimeException single) {
+                    if (!isPoison(single)) {
+                        throw single;
+                    }
+                    deadLetter(valid.get(i), new InvalidUpgradeCommandException("cannot be applied: " + single));
+                }
+            }
+        }
+    }
+
+    /** Failures that depend on the command's content, not on the moment: retrying cannot help them. */
+    static boolean isPoison(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof BSONException || cause instanceof CodecConfigurationException
+                    || cause instanceof JacksonException || cause instanceof InvalidUpgradeCommandException
+                    || cause instanceof IllegalArgumentException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, InvalidUpgradeCommandException reason) {
+        log.warn("Record {}-{}@{} is not a valid command, sending it to the dead-letter topic: {}",
+                record.topic(), record.partition(), record.offset(), reason.getMessage());
+        deadLetters.accept(record, reason);
     }
 
     /** Says why a batch is being retried, so that an operator sees an outage in the log. */

@@ -4,6 +4,7 @@ import io.upgrader.execution.Executions;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskResult;
 import io.upgrader.web.ApiException;
+import io.upgrader.web.StorableInput;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -80,6 +81,7 @@ public class TaskController {
             throw ApiException.badRequest("status", "status is required: IN_PROGRESS, COMPLETED, FAILED or "
                     + "FAILED_WITH_TERMINAL_ERROR");
         }
+        StorableInput.require("outputData", result.outputData());
         executions.updateTask(result);
         return result.taskId();
     }

@@ -4,6 +4,7 @@ import io.upgrader.contract.ContractSchema;
 import io.upgrader.web.ApiException;
 import io.upgrader.web.ErrorBody.ValidationError;
 import io.upgrader.web.Identifiers;
+import io.upgrader.web.StorableInput;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -56,9 +57,12 @@ public class UpgradeController {
                     .map(v -> v.path().isEmpty() ? v.message() : v.path() + ": " + v.message())
                     .reduce((a, b) -> a + "; " + b).orElseThrow(), false, violations);
         }
+        UpgradeRequest request = json.treeToValue(body, UpgradeRequest.class);
+        StorableInput.require("taskOutput", request.taskOutput());
+        StorableInput.require("workflowInput", request.workflowInput());
         // requestedBy: the application key id, or "api-token"; null only in the open development mode.
-        UpgradeStatus status = requests.request(workflowId, json.treeToValue(body, UpgradeRequest.class),
-                idempotencyKey, caller == null ? null : caller.getName());
+        UpgradeStatus status = requests.request(workflowId, request, idempotencyKey,
+                caller == null ? null : caller.getName());
         return ResponseEntity.ok()
                 .location(URI.create("/api/workflow/upgrades/" + status.commandId()))
                 .body(new Accepted(status.commandId(), status.status(), workflowId, status.fromVersion(),

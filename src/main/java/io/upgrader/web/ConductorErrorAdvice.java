@@ -40,13 +40,6 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (cause instanceof RequestSizeLimit.BodyTooLargeException tooLarge) {
-                return new ResponseEntity<>(new ErrorBody(413, tooLarge.getMessage(), false,
-                        List.of(new ErrorBody.ValidationError("body", tooLarge.getMessage()))), jsonHeaders(),
-                        HttpStatus.CONTENT_TOO_LARGE);
-            }
-        }
         String message = ex.getMessage() != null && ex.getMessage().startsWith("Required request body is missing")
                 ? "Request body is missing"
                 : "Request body is not valid JSON: " + firstLine(ex.getMostSpecificCause().getMessage());

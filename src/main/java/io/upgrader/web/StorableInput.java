@@ -1,0 +1,16 @@
+package io.upgrader.web;
+
+import io.upgrader.mongo.StorableValues;
+
+/** Refuses, with a 400 naming the field, input that MongoDB could not store exactly. */
+public final class StorableInput {
+
+    private StorableInput() {
+    }
+
+    public static void require(String path, Object value) {
+        StorableValues.check(path, value).ifPresent(problem -> {
+            throw ApiException.badRequest(problem.path(), problem.path() + " " + problem.message());
+        });
+    }
+}
