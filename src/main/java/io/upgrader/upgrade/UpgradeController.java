@@ -51,7 +51,7 @@ public class UpgradeController {
             throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 256 characters");
         }
         List<ValidationError> violations = ContractSchema.UPGRADE_REQUEST.validate(body).stream()
-                .map(v -> new ValidationError(v.path(), v.message())).toList();
+                .map(v -> new ValidationError(v.path().isEmpty() ? "body" : v.path(), v.message())).toList();
         if (!violations.isEmpty()) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid upgrade request: " + violations.stream()
                     .map(v -> v.path().isEmpty() ? v.message() : v.path() + ": " + v.message())

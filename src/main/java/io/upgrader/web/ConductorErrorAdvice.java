@@ -42,7 +42,8 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         String message = ex.getMessage() != null && ex.getMessage().startsWith("Required request body is missing")
                 ? "Request body is missing"
-                : "Request body is not valid JSON: " + firstLine(ex.getMostSpecificCause().getMessage());
+                : "Request body is not valid JSON: "
+                        + withoutInternals(firstLine(ex.getMostSpecificCause().getMessage()));
         return new ResponseEntity<>(new ErrorBody(400, message, false,
                 List.of(new ErrorBody.ValidationError("body", message))), jsonHeaders(), HttpStatus.BAD_REQUEST);
     }
@@ -72,6 +73,13 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
         headers.putAll(original);
         headers.setContentType(MediaType.APPLICATION_JSON);
         return headers;
+    }
+
+    /** The parser's words without the names of our classes and settings, which are no business of the caller. */
+    private static String withoutInternals(String message) {
+        return message.replaceAll(" ?\\(bound as `[^`]*`\\)", "")
+                .replaceAll(":? ?not allowed as per `[^`]*`", "")
+                .replaceAll("`(tools|com|io|java)\\.[^`]*`", "the value");
     }
 
     /** Parser messages carry the offending source on later lines; the first line says what is wrong. */
