@@ -1,0 +1,101 @@
+package io.upgrader.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The benchmark's flags, parsed simply: {@code --name value} pairs and the switch {@code --quick}, which sets
+ * small defaults for a smoke run; flags given explicitly win over it, whatever their order.
+ */
+final class BenchOptions {
+
+    int executions = 100_000;
+    int clients = 16;
+    int commands = 20_000;
+    int durationSeconds = 20;
+    List<Integer> scaleExecutions = List.of(10_000, 1_000_000);
+    /** Commands applied at each scale point; 0 = min(5,000, smallest scale / 2, commands). */
+    int scaleCommands = 0;
+    /** Executions seeded, used to warm the service up, then deleted again. */
+    int warmupExecutions = 10_000;
+    int warmupSeconds = 5;
+    boolean quick;
+    /** External infrastructure off the loopback interface is refused unless this is set. */
+    boolean allowRemote;
+
+    static BenchOptions parse(String[] args) {
+        BenchOptions options = new BenchOptions();
+        List<String> list = new ArrayList<>(Arrays.asList(args == null ? new String[0] : args));
+        list.removeIf(String::isBlank);
+        if (list.contains("--quick")) {
+            options.quick = true;
+            options.executions = 5_000;
+            options.commands = 2_000;
+            options.durationSeconds = 5;
+            options.scaleExecutions = List.of(2_000, 20_000);
+            options.warmupExecutions = 2_000;
+            options.warmupSeconds = 3;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            String flag = list.get(i);
+            switch (flag) {
+                case "--quick" -> { }
+                case "--allow-remote-infrastructure" -> options.allowRemote = true;
+                case "--executions" -> options.executions = positive(flag, value(list, ++i, flag));
+                case "--clients" -> options.clients = positive(flag, value(list, ++i, flag));
+                case "--commands" -> options.commands = positive(flag, value(list, ++i, flag));
+                case "--duration-seconds" -> options.durationSeconds = positive(flag, value(list, ++i, flag));
+                case "--scale-commands" -> options.scaleCommands = positive(flag, value(list, ++i, flag));
+                case "--warmup-executions" -> options.warmupExecutions = positive(flag, value(list, ++i, flag));
+                case "--warmup-seconds" -> options.warmupSeconds = positive(flag, value(list, ++i, flag));
+                case "--scale-executions" -> {
+                    String raw = value(list, ++i, flag).replace("\"", "");
+                    List<Integer> values = new ArrayList<>();
+                    for (String part : raw.split(",")) {
+                        if (!part.isBlank()) {
+                            values.add(positive(flag, part.trim().replace("_", "")));
+                        }
+                    }
+                    if (values.isEmpty()) {
+                        throw new IllegalArgumentException(flag + " needs at least one count");
+                    }
+                    values.sort(Integer::compare);
+                    options.scaleExecutions = List.copyOf(values);
+                }
+                case "--help", "-h" -> throw new IllegalArgumentException(usage());
+                default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + usage());
+            }
+        }
+        if (options.scaleCommands == 0) {
+            options.scaleCommands = Math.max(1, Math.min(5_000,
+                    Math.min(options.scaleExecutions.get(0) / 2, options.commands)));
+        }
+        return options;
+    }
+
+    static String usage() {
+        return "usage: Benchmark [--quick] [--executions N] [--clients C] [--commands M] [--duration-seconds D]"
+                + " [--scale-executions \"10000,1000000\"] [--scale-commands K] [--warmup-executions W]"
+                + " [--warmup-seconds S] [--allow-remote-infrastructure]";
+    }
+
+    private static String value(List<String> list, int index, String flag) {
+        if (index >= list.size()) {
+            throw new IllegalArgumentException(flag + " needs a value\n" + usage());
+        }
+        return list.get(index);
+    }
+
+    private static int positive(String flag, String raw) {
+        try {
+            int value = Integer.parseInt(raw.trim().replace("_", ""));
+            if (value <= 0) {
+                throw new IllegalArgumentException(flag + " must be positive, got " + raw);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " needs a whole number, got '" + raw + "'");
+        }
+    }
+}

@@ -1,0 +1,893 @@
+package io.upgrader.bench;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import com.mongodb.ConnectionString;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.ReplaceOneModel;
+import io.upgrader.definition.WorkflowDef;
+import org.bson.Document;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The benchmark of workflow-upgrader: how fast, and how close to what the broker and the store allow. Not a
+ * test; run by {@code mvn -Pbench verify} (see pom.xml), flags in {@link BenchOptions}.
+ *
+ * <p>Phases, in order: start the broker and the store (in this JVM, or external ones named by
+ * KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI); start the service in its own JVM (-Xmx512m); warm it up on executions
+ * that are deleted afterwards; apply cost at the smallest scale; the accept path (POST /upgrade, C closed-loop
+ * clients) and the synchronous-in-HTTP baseline at the same load; the apply path (commands straight to Kafka,
+ * events read back) at full speed and at half that rate; raw Kafka and raw MongoDB baselines; apply cost at the
+ * larger scales; the service's memory.
+ */
+public final class Benchmark {
+
+    static final String WORKFLOW = "bench_workflow";
+    static final double MIB = 1024.0 * 1024.0;
+    static final double SCALE_BUDGET_SECONDS = 480;
+    static final double APPLY_BUDGET_SECONDS = 900;
+
+    private final BenchOptions options;
+    private final Report report = new Report();
+    private final Path outDir = Path.of("target", "bench");
+    private final Map<String, Object> cpu = new LinkedHashMap<>();
+    private final Map<Long, RawBaselines.MongoResult[]> storeScale = new LinkedHashMap<>();
+    /** Heap of this JVM after a GC, by executions stored (with the in-process store it holds them all). */
+    private final Map<String, Long> benchHeap = new LinkedHashMap<>();
+    private final Map<Long, Long> benchHeapByStored = new java.util.TreeMap<>();
+    private Double idleServiceCores;
+
+    private Infrastructure infrastructure;
+    private ServiceProcess service;
+    private MongoClient mongo;
+    private CommandProbe probe;
+    private MongoCollection<Document> workflows;
+    private ExecutionPool pool;
+    private WorkflowDef version2;
+
+    private Benchmark(BenchOptions options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        quietLogging();
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code;
+        try {
+            code = new Benchmark(options).run();
+        } catch (Throwable t) {
+            t.printStackTrace();
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    private int run() {
+        long started = System.nanoTime();
+        header();
+        int code = 0;
+        try {
+            infrastructure = Infrastructure.start(options.allowRemote);
+            report.header("infrastructure", infrastructure.describe());
+            log("infrastructure: " + infrastructure.describe());
+            service = ServiceProcess.start(infrastructure, outDir.resolve("service.log"), Duration.ofSeconds(240));
+            log("service: pid " + service.pid() + " on " + service.baseUrl + " (log: " + outDir.resolve("service.log")
+                    + ")");
+            service.startSampler();
+            mongo = MongoClients.create(infrastructure.mongoUri);
+            String database = new ConnectionString(infrastructure.mongoUri).getDatabase();
+            workflows = mongo.getDatabase(database == null ? "test" : database).getCollection("workflows");
+            WorkflowDef version1 = registerDefinitions();
+            pool = new ExecutionPool(workflows, version1);
+            probe = new CommandProbe(infrastructure.kafkaBootstrap);
+            checkConsumerGroups();
+
+            double[] warm = warmUp();
+            List<Integer> scales = options.scaleExecutions;
+            Map<Long, CommandProbe.Result> scaleResults = new LinkedHashMap<>();
+            scalePoint(scales.get(0), scaleResults);
+            mainPhases(warm);
+            for (int i = 1; i < scales.size(); i++) {
+                scalePoint(scales.get(i), scaleResults);
+            }
+            scaleRows(scaleResults);
+        } catch (Exception e) {
+            code = 1;
+            report.note("the run stopped early: " + e);
+            e.printStackTrace();
+        } finally {
+            try {
+                memoryRows();
+            } catch (RuntimeException e) {
+                report.note("memory figures unavailable: " + e);
+            }
+            report.phase("cpu", cpu);
+            report.phase("benchmarkJvmHeapAfterGcBytesByStoredExecutions", benchHeap);
+            report.header("total run time", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - started) / 1e9));
+            report.print();
+            try {
+                report.writeJson(outDir.resolve("results.json"));
+                log("results written to " + outDir.resolve("results.json").toAbsolutePath());
+            } catch (Exception e) {
+                System.err.println("bench: could not write results.json: " + e);
+                code = 1;
+            }
+            shutdown();
+        }
+        return code;
+    }
+
+    // ---------------------------------------------------------------- set-up
+
+    private void header() {
+        report.header("machine", Machine.cores() + " cores (" + Machine.cpuModel() + "), "
+                + String.format(Locale.ROOT, "%.1f GiB", Machine.memoryBytes() / MIB / 1024) + " memory, "
+                + Machine.javaVersion());
+        report.header("parameters", "N=" + options.executions + " executions, C=" + options.clients + " clients, M="
+                + options.commands + " commands, D=" + options.durationSeconds + " s, scale="
+                + options.scaleExecutions + " stored executions x " + options.scaleCommands + " commands"
+                + (options.quick ? " (--quick)" : ""));
+        report.header("started", Instant.now().toString());
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("executions", options.executions);
+        parameters.put("clients", options.clients);
+        parameters.put("commands", options.commands);
+        parameters.put("durationSeconds", options.durationSeconds);
+        parameters.put("scaleExecutions", options.scaleExecutions);
+        parameters.put("scaleCommands", options.scaleCommands);
+        parameters.put("warmupExecutions", options.warmupExecutions);
+        parameters.put("quick", options.quick);
+        report.phase("parameters", parameters);
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Machine.cores());
+        machine.put("cpu", Machine.cpuModel());
+        machine.put("memoryBytes", Machine.memoryBytes());
+        machine.put("java", Machine.javaVersion());
+        machine.put("benchmarkMaxHeapBytes", Runtime.getRuntime().maxMemory());
+        report.phase("machine", machine);
+        log("starting: " + Machine.cores() + " cores, N=" + options.executions + " C=" + options.clients + " M="
+                + options.commands + " D=" + options.durationSeconds + " s");
+    }
+
+    private WorkflowDef registerDefinitions() throws Exception {
+        String v1 = "{\"name\":\"" + WORKFLOW + "\",\"version\":1,\"description\":\"benchmark\",\"tasks\":["
+                + "{\"name\":\"w\",\"taskReferenceName\":\"w\",\"type\":\"WAIT\"}]}";
+        String v2 = "{\"name\":\"" + WORKFLOW + "\",\"version\":2,\"description\":\"benchmark\",\"tasks\":["
+                + "{\"name\":\"pre\",\"taskReferenceName\":\"pre\",\"type\":\"WAIT\"},"
+                + "{\"name\":\"w\",\"taskReferenceName\":\"w\",\"type\":\"WAIT\"}]}";
+        for (String body : List.of(v1, v2)) {
+            HttpResponse<String> response = service.post("/api/metadata/workflow?overwrite=true", body);
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException("registering a definition answered " + response.statusCode() + ": "
+                        + response.body());
+            }
+        }
+        JsonMapper json = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        WorkflowDef version1 = json.readValue(definition(1), WorkflowDef.class);
+        version2 = json.readValue(definition(2), WorkflowDef.class);
+        return version1;
+    }
+
+    private String definition(int version) throws Exception {
+        HttpResponse<String> response = service.get("/api/metadata/workflow/" + WORKFLOW + "?version=" + version);
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("reading definition version " + version + " answered "
+                    + response.statusCode() + ": " + response.body());
+        }
+        return response.body();
+    }
+
+    private void checkConsumerGroups() {
+        for (String group : probe.consumerGroups()) {
+            // The service gets this JVM's classpath, test classes included; Spring Boot's test type filter keeps the
+            // tests' @TestComponent beans (a topic observer among them) out of it. Checked, not assumed.
+            if (!group.equals(CommandProbe.SERVICE_GROUP) && !group.startsWith("bench-")) {
+                report.note("an unexpected consumer group reads from the broker: " + group);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- warm-up
+
+    /** @return the accept and sync throughputs seen while warming up (req/s), to size the main phases */
+    private double[] warmUp() {
+        phase("warm-up");
+        int total = options.warmupExecutions;
+        List<String> temporary = pool.seedTemporary(total);
+        String[] all = temporary.toArray(String[]::new);
+        int acceptCount = total * 4 / 10;
+        int syncCount = total * 2 / 10;
+        int applyCount = total * 3 / 10;
+        String[] accept = Arrays.copyOfRange(all, 0, acceptCount);
+        String[] sync = Arrays.copyOfRange(all, acceptCount, acceptCount + syncCount);
+        int applyFrom = acceptCount + syncCount;
+        String[] apply = Arrays.copyOfRange(all, applyFrom, applyFrom + applyCount);
+        String[] store = Arrays.copyOfRange(all, acceptCount + syncCount + applyCount, all.length);
+        // This JVM's own MongoDB client paths (the raw baselines) are warmed up too.
+        List<ReplaceOneModel<Document>> storeWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(), store,
+                version2);
+        int halfStore = storeWrites.size() / 2;
+        RawBaselines.oneAtATime(workflows, storeWrites.subList(0, halfStore), Duration.ofSeconds(10));
+        RawBaselines.oneAtATime(workflows, RawBaselines.byIdOnly(storeWrites.subList(halfStore, storeWrites.size())),
+                Duration.ofSeconds(10));
+        Duration time = Duration.ofSeconds(options.warmupSeconds);
+        HttpLoad.Result a = HttpLoad.run("warmup-accept", service.baseUrl, "/api/workflow/%s/upgrade", body(), accept,
+                options.clients, time, 0);
+        probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(5));
+        HttpLoad.Result s = HttpLoad.run("warmup-sync", service.baseUrl, "/api/baseline/workflow/%s/upgrade", body(),
+                sync, options.clients, time, 0);
+        CommandProbe.Result p = probe.runAsFastAsPossible("warmup-apply", apply, WORKFLOW, 2, Duration.ofSeconds(60),
+                Duration.ofMinutes(5));
+        probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(5));
+        pool.delete(temporary);
+        log(String.format(Locale.ROOT, "warm-up: accept %.0f req/s (%d errors), sync %.0f req/s (%d errors), apply"
+                        + " %.0f cmd/s (%d/%d events)", a.throughput(), a.errors, s.throughput(), s.errors,
+                p.throughput(), p.received, p.sent));
+        if (a.errors > 0 || s.errors > 0) {
+            report.note("warm-up errors: accept " + a.statuses + " " + a.sampleErrors + ", sync " + s.statuses + " "
+                    + s.sampleErrors);
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("executions", total);
+        details.put("accept", httpDetails(a));
+        details.put("sync", httpDetails(s));
+        details.put("apply", applyDetails(p));
+        report.phase("warmup", details);
+
+        // What the service and this JVM burn with no load at all, to read the per-operation CPU figures against.
+        phase("idle");
+        Machine.CpuMark idleStart = Machine.CpuMark.now(service);
+        ServiceProcess.sleep(3000);
+        Machine.CpuUse idle = idleStart.until(Machine.CpuMark.now(service));
+        cpu.put("idle", cpuDetails(idle));
+        idleServiceCores = idle.serviceSeconds() < 0 ? null : idle.serviceSeconds() / idle.wallSeconds();
+        return new double[] {a.throughput(), s.throughput()};
+    }
+
+    // ---------------------------------------------------------------- main phases
+
+    private void mainPhases(double[] warm) throws Exception {
+        int d = options.durationSeconds;
+        int m = options.commands;
+        int acceptSlice = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(warm[0], 200) * d * 2 + 2000);
+        int syncSlice = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(warm[1], 200) * d * 2 + 2000);
+        int paced = Math.max(1, m / 2);
+        int indexProbe = Math.min(m, 1000);
+        int storeProbe = Math.min(m, 100);
+        long need = (long) acceptSlice + syncSlice + m + paced + 2L * m + indexProbe + storeProbe;
+        phase("seed-main");
+        int seed = (int) Math.max(options.executions, need - pool.unusedCount());
+        long seedStart = System.nanoTime();
+        pool.seed(seed);
+        double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
+        long storedMain = pool.stored();
+        log(String.format(Locale.ROOT, "seeded %,d executions in %.1f s (%,.0f docs/s); %,d stored", seed, seedSeconds,
+                seed / seedSeconds, storedMain));
+        report.header("executions stored for the main phases", String.format(Locale.ROOT,
+                "%,d (N=%,d requested; seeded at %,.0f docs/s with insertMany x 1000)", storedMain,
+                options.executions, seed / seedSeconds));
+        gc();
+
+        // Accept path, then the synchronous baseline at the same offered load.
+        phase("accept");
+        Machine.CpuMark before = Machine.CpuMark.now(service);
+        HttpLoad.Result accept = HttpLoad.run("accept", service.baseUrl, "/api/workflow/%s/upgrade", body(),
+                pool.take(acceptSlice), options.clients, Duration.ofSeconds(d), 0);
+        Machine.CpuMark afterAccept = Machine.CpuMark.now(service);
+        long backlog = probe.serviceLag();
+        phase("accept-drain");
+        CommandProbe.Drain drain = probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(20));
+        Machine.CpuMark afterDrain = Machine.CpuMark.now(service);
+        cpu.put("accept", cpuDetails(before.until(afterAccept)));
+        cpu.put("accept-drain", cpuDetails(afterAccept.until(afterDrain)));
+        log(String.format(Locale.ROOT, "accept: %.0f req/s, p99 %.1f ms, %d errors; backlog %d commands, drained in"
+                        + " %.1f s", accept.throughput(), Stats.ms(accept.latency, 99), accept.errors, backlog,
+                drain.seconds()));
+        if (!drain.drained()) {
+            report.note("the service did not work off the accept phase's commands (" + drain.finalLag()
+                    + " left after " + Math.round(drain.seconds()) + " s); later phases share the CPU with it");
+        }
+
+        phase("sync");
+        Machine.CpuMark beforeSync = Machine.CpuMark.now(service);
+        HttpLoad.Result sync = HttpLoad.run("sync", service.baseUrl, "/api/baseline/workflow/%s/upgrade", body(),
+                pool.take(syncSlice), options.clients, Duration.ofSeconds(d), 0);
+        Machine.CpuMark afterSync = Machine.CpuMark.now(service);
+        cpu.put("sync", cpuDetails(beforeSync.until(afterSync)));
+        log(String.format(Locale.ROOT, "sync baseline: %.0f req/s, p99 %.1f ms, %d errors", sync.throughput(),
+                Stats.ms(sync.latency, 99), sync.errors));
+        Map<String, Object> acceptDetails = httpDetails(accept);
+        acceptDetails.put("backlogAfterPhase", backlog);
+        acceptDetails.put("drainSeconds", Stats.round(drain.seconds()));
+        acceptDetails.put("drained", drain.drained());
+        acceptDetails.put("drainRatePerSecond", Stats.round(drain.rate()));
+        report.phase("accept", acceptDetails);
+        report.phase("syncBaseline", httpDetails(sync));
+
+        // Apply path: as fast as possible, then at half that rate. The store's own conditional replace, timed on a
+        // few executions first, bounds the command count so that the phase cannot run for hours on a slow store.
+        phase("apply");
+        RawBaselines.MongoResult storeCost = RawBaselines.oneAtATime(workflows, RawBaselines.upgradeWrites(workflows,
+                pool.mapper(), pool.take(storeProbe), version2), Duration.ofSeconds(20));
+        double perWrite = storeCost.modified == 0 ? 0 : storeCost.seconds / storeCost.modified;
+        int applyCount = m;
+        if (perWrite > 0 && m * perWrite > APPLY_BUDGET_SECONDS) {
+            applyCount = (int) Math.max(200, APPLY_BUDGET_SECONDS / perWrite);
+            report.note(String.format(Locale.ROOT, "apply phase: %,d commands instead of %,d, since the store's own"
+                    + " conditional replace takes %.0f ms with %,d executions stored", applyCount, m, perWrite * 1000,
+                    pool.stored()));
+        }
+        Machine.CpuMark beforeApply = Machine.CpuMark.now(service);
+        CommandProbe.Result apply = probe.runAsFastAsPossible("apply", pool.take(applyCount), WORKFLOW, 2,
+                Duration.ofSeconds(60), Duration.ofMinutes(20));
+        Machine.CpuMark afterApply = Machine.CpuMark.now(service);
+        settle("apply", apply);
+        cpu.put("apply", cpuDetails(beforeApply.until(afterApply)));
+        report.phase("apply", applyDetails(apply));
+        log(String.format(Locale.ROOT, "apply: %.0f cmd/s, end-to-end p50 %.1f ms p99 %.1f ms (%d/%d events)",
+                apply.throughput(), Stats.ms(apply.endToEnd, 50), Stats.ms(apply.endToEnd, 99), apply.received,
+                apply.sent));
+
+        CommandProbe.Result half = null;
+        double rate = apply.throughput() / 2;
+        if (rate > 0) {
+            phase("apply-paced");
+            int count = (int) Math.max(1, Math.min(paced, rate * 60));
+            Machine.CpuMark beforePaced = Machine.CpuMark.now(service);
+            half = probe.runPaced("apply-paced", pool.take(count), WORKFLOW, 2, rate, Duration.ofSeconds(60),
+                    Duration.ofMinutes(10));
+            cpu.put("apply-paced", cpuDetails(beforePaced.until(Machine.CpuMark.now(service))));
+            settle("apply-paced", half);
+            report.phase("applyPaced", applyDetails(half));
+            log(String.format(Locale.ROOT, "apply at %.0f cmd/s: end-to-end p50 %.1f ms p99 %.1f ms (%d/%d events)",
+                    rate, Stats.ms(half.endToEnd, 50), Stats.ms(half.endToEnd, 99), half.received, half.sent));
+        }
+
+        // Baselines: raw Kafka, raw MongoDB.
+        phase("raw-kafka");
+        RawBaselines.KafkaResult kafka = RawBaselines.kafka(probe, m, 6, WORKFLOW);
+        log(String.format(Locale.ROOT, "raw Kafka: %.0f msg/s produce+consume, %.0f msg/s produce (%d/%d)",
+                kafka.throughput(), kafka.produceThroughput(), kafka.received, kafka.sent));
+        phase("raw-mongo");
+        List<ReplaceOneModel<Document>> singleWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
+                pool.take(m), version2);
+        List<ReplaceOneModel<Document>> bulkWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
+                pool.take(m), version2);
+        List<ReplaceOneModel<Document>> idOnlyWrites = RawBaselines.byIdOnly(RawBaselines.upgradeWrites(workflows,
+                pool.mapper(), pool.take(indexProbe), version2));
+        RawBaselines.MongoResult single = RawBaselines.oneAtATime(workflows, singleWrites, Duration.ofSeconds(120));
+        RawBaselines.MongoResult bulk = RawBaselines.bulk(workflows, bulkWrites, 500, Duration.ofSeconds(120));
+        RawBaselines.MongoResult idOnly = RawBaselines.oneAtATime(workflows, idOnlyWrites, Duration.ofSeconds(60));
+        log(String.format(Locale.ROOT, "raw MongoDB: replaceOne %.0f docs/s, bulkWrite x500 %.0f docs/s, replaceOne"
+                + " by _id only %.0f docs/s", single.throughput(), bulk.throughput(), idOnly.throughput()));
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("kafka", kafkaDetails(kafka));
+        raw.put("mongoOneAtATime", mongoDetails(single));
+        raw.put("mongoBulk", mongoDetails(bulk));
+        raw.put("mongoByIdOnly", mongoDetails(idOnly));
+        report.phase("rawBaselines", raw);
+
+        mainRows(accept, sync, backlog, drain, apply, half, rate, kafka, single, bulk, idOnly);
+    }
+
+    private void mainRows(HttpLoad.Result accept, HttpLoad.Result sync, long backlog, CommandProbe.Drain drain,
+                          CommandProbe.Result apply, CommandProbe.Result half, double rate,
+                          RawBaselines.KafkaResult kafka, RawBaselines.MongoResult single,
+                          RawBaselines.MongoResult bulk, RawBaselines.MongoResult idOnly) {
+        String a = "accept path: POST /api/workflow/{id}/upgrade, " + options.clients + " closed-loop clients";
+        String syncName = "sync-in-HTTP";
+        report.compare(a, "accept throughput", accept.throughput(), "req/s", syncName, sync.throughput(), "req/s",
+                1.0, null, httpNote(accept));
+        report.compare(a, "accept latency p50", Stats.ms(accept.latency, 50), "ms", syncName,
+                Stats.ms(sync.latency, 50), "ms", null, null, null);
+        report.compare(a, "accept latency p99", Stats.ms(accept.latency, 99), "ms", syncName,
+                Stats.ms(sync.latency, 99), "ms", null, 0.5, null);
+        report.compare(a, "accept latency p99.9", Stats.ms(accept.latency, 99.9), "ms", syncName,
+                Stats.ms(sync.latency, 99.9), "ms", null, null, null);
+        report.absolute(a, "accept errors (non-200 or I/O)", (double) accept.errors, "requests", "0",
+                accept.errors == 0, accept.errors == 0 ? null : accept.statuses.toString());
+        report.info(a, "commands not yet applied when the accept phase ended", backlog < 0 ? null : (double) backlog,
+                "commands", backlog < 0 ? "lag unknown" : null);
+        report.info(a, "time to apply that backlog", drain.seconds(), "s", drain.drained() ? String.format(Locale.ROOT,
+                "%,.0f cmd/s", drain.rate()) : "timed out, " + drain.finalLag() + " left");
+
+        String s = "baseline: synchronous upgrade inside the HTTP request (same load, same body)";
+        report.info(s, "sync-in-HTTP throughput", sync.throughput(), "req/s", httpNote(sync));
+        report.info(s, "sync-in-HTTP latency p50", Stats.ms(sync.latency, 50), "ms", null);
+        report.info(s, "sync-in-HTTP latency p99", Stats.ms(sync.latency, 99), "ms", null);
+        report.info(s, "sync-in-HTTP latency p99.9", Stats.ms(sync.latency, 99.9), "ms", null);
+        report.info(s, "sync-in-HTTP errors", (double) sync.errors, "requests",
+                sync.errors == 0 ? null : sync.statuses.toString());
+
+        String p = "apply path: " + apply.sent + " commands published straight to Kafka, events read back";
+        Double applyRate = apply.received == 0 ? null : apply.throughput();
+        String applyNote = applyNote(apply);
+        report.compare(p, "apply throughput", applyRate, "cmd/s", "bulk conditional replace x500",
+                bulk.throughput(), "docs/s", 0.7, null, applyNote);
+        report.compare(p, "apply throughput vs one-at-a-time", applyRate, "cmd/s", "replaceOne one at a time",
+                single.throughput(), "docs/s", null, null, null);
+        report.compare(p, "apply throughput vs raw Kafka", applyRate, "cmd/s", "raw Kafka produce+consume",
+                kafka.throughput(), "msg/s", null, null, null);
+        report.compare(p, "end-to-end latency p50 at max throughput", Stats.ms(apply.endToEnd, 50), "ms",
+                "raw Kafka p50", Stats.ms(kafka.endToEnd, 50), "ms", null, null, null);
+        report.compare(p, "end-to-end latency p99 at max throughput", Stats.ms(apply.endToEnd, 99), "ms",
+                "raw Kafka p99", Stats.ms(kafka.endToEnd, 99), "ms", null, null, null);
+        if (half != null) {
+            String at = String.format(Locale.ROOT, " at %,.0f cmd/s (half max, %d cmds)", rate, half.sent);
+            report.info(p, "end-to-end latency p50" + at, Stats.ms(half.endToEnd, 50), "ms", applyNote(half));
+            double p99 = Stats.ms(half.endToEnd, 99);
+            report.absolute(p, "end-to-end latency p99" + at, Double.isNaN(p99) ? null : p99, "ms", "<= 100 ms",
+                    !Double.isNaN(p99) && p99 <= 100 && !half.timedOut, applyNote(half));
+        } else {
+            report.info(p, "end-to-end latency at half max", null, "ms", "not measured: no apply throughput");
+        }
+
+        String r = "baselines: the broker and the store on their own";
+        report.info(r, String.format(Locale.ROOT, "raw Kafka produce+consume (%d-byte records, acks=all)",
+                kafka.payloadBytes), kafka.received == 0 ? null : kafka.throughput(), "msg/s",
+                kafka.timedOut ? "timed out, " + kafka.received + "/" + kafka.sent : null);
+        report.info(r, "raw Kafka produce only (acks=all, linger 5 ms)", kafka.produceThroughput(), "msg/s", null);
+        report.info(r, "raw MongoDB replaceOne {_id, revision}, one at a time", single.throughput(), "docs/s",
+                mongoNote(single));
+        report.info(r, "raw MongoDB replaceOne latency p50", Stats.ms(single.latency, 50), "ms", null);
+        report.info(r, "raw MongoDB bulkWrite unordered x500 {_id, revision}", bulk.throughput(), "docs/s",
+                mongoNote(bulk));
+        report.compare(r, "raw MongoDB replaceOne {_id} only (unconditional), one at a time", idOnly.throughput(),
+                "docs/s", "{_id, revision}", single.throughput(), "docs/s", null, null, mongoNote(idOnly));
+
+        String c = "CPU (" + Machine.cores() + " cores shared by the service, the clients, the broker and the store)";
+        @SuppressWarnings("unchecked")
+        Map<String, Object> acceptCpu = (Map<String, Object>) cpu.get("accept");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> drainCpu = (Map<String, Object>) cpu.get("accept-drain");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> syncCpu = (Map<String, Object>) cpu.get("sync");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> applyCpu = (Map<String, Object>) cpu.get("apply");
+        Double asyncPerUpgrade = perOp(sum(acceptCpu, drainCpu, "serviceCpuSeconds"), accept.ok);
+        Double syncPerUpgrade = perOp(number(syncCpu, "serviceCpuSeconds"), sync.ok);
+        report.compare(c, "service CPU per upgrade, accept + apply", asyncPerUpgrade, "ms", "sync-in-HTTP",
+                syncPerUpgrade, "ms", null, null, null);
+        report.info(c, "service CPU per applied command (apply phase)",
+                perOp(number(applyCpu, "serviceCpuSeconds"), apply.received), "ms", null);
+        report.info(c, "service CPU when idle (no load)", idleServiceCores, "cores", null);
+        report.info(c, "machine CPU busy during the accept phase", percent(acceptCpu), "% of all cores",
+                share(acceptCpu));
+        report.info(c, "machine CPU busy during the sync phase", percent(syncCpu), "% of all cores", share(syncCpu));
+        report.info(c, "machine CPU busy during the apply phase", percent(applyCpu), "% of all cores",
+                share(applyCpu));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> pacedCpu = (Map<String, Object>) cpu.get("apply-paced");
+        if (half != null && pacedCpu != null) {
+            report.compare(c, "service CPU per applied command at half max", perOp(number(pacedCpu,
+                    "serviceCpuSeconds"), half.received), "ms", "at max", perOp(number(applyCpu, "serviceCpuSeconds"),
+                    apply.received), "ms", null, null, null);
+            report.compare(c, "benchmark JVM CPU per command at half max", perOp(number(pacedCpu,
+                    "benchmarkJvmCpuSeconds"), half.received), "ms", "at max", perOp(number(applyCpu,
+                    "benchmarkJvmCpuSeconds"), apply.received), "ms", null, null,
+                    infrastructure.embeddedKafka || infrastructure.embeddedMongo ? "broker + store + probe" : "probe");
+            report.info(c, "machine CPU busy during the half-max phase", percent(pacedCpu), "% of all cores",
+                    share(pacedCpu));
+        }
+        if (infrastructure.embeddedMongo && single.throughput() > 0 && idOnly.throughput() > 3 * single.throughput()) {
+            report.note(String.format(Locale.ROOT, "the in-process store (mongo-java-server) answers a filter from its"
+                    + " _id index only when the filter is on _id alone; {_id, revision} (the service's conditional"
+                    + " write) scans the whole collection under the collection's lock: replaceOne {_id, revision}"
+                    + " %,.0f docs/s vs {_id} %,.0f docs/s with %,d executions stored. Apply and scale figures on it"
+                    + " measure that scan; real MongoDB serves both from the _id index (set MONGODB_URI)",
+                    single.throughput(), idOnly.throughput(), pool.stored()));
+        }
+    }
+
+    /** After a run that timed out, lets the service work off what is left, so that the next phase has it alone. */
+    private void settle(String label, CommandProbe.Result result) {
+        if (!result.timedOut) {
+            return;
+        }
+        CommandProbe.Drain drain = probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(10));
+        report.note(String.format(Locale.ROOT, "%s timed out (%,d of %,d events); the service then took %.0f s to"
+                        + " work off the rest%s", label, result.received, result.sent, drain.seconds(),
+                drain.drained() ? "" : " and had not finished (" + drain.finalLag() + " commands left)"));
+    }
+
+    // ---------------------------------------------------------------- scale
+
+    private void scalePoint(int executions, Map<Long, CommandProbe.Result> results) {
+        phase("scale-" + executions);
+        long stored = pool.stored();
+        long fits = storeCapacity(stored);
+        if (fits < executions) {
+            report.note(String.format(Locale.ROOT, "scale point %,d: the in-process store holds every execution in"
+                    + " this JVM's heap (~%,.0f bytes each, measured); only ~%,d fit in its old generation, so this"
+                    + " point is measured at %,d stored executions", executions, bytesPerExecution(),
+                    fits, Math.max(stored, fits)));
+        }
+        long goal = Math.min(executions, Math.max(stored, fits));
+        if (stored < goal) {
+            long seedStart = System.nanoTime();
+            int count = (int) (goal - stored);
+            pool.seed(count);
+            log(String.format(Locale.ROOT, "scale: seeded %,d executions in %.1f s", count,
+                    (System.nanoTime() - seedStart) / 1e9));
+            gc();
+        }
+        stored = pool.stored();
+
+        // First what the store itself allows at this size: the service's conditional replace, and one by _id alone.
+        int probeCount = Math.max(1, Math.min(200, options.scaleCommands));
+        List<ReplaceOneModel<Document>> conditional = RawBaselines.upgradeWrites(workflows, pool.mapper(),
+                pool.spread(probeCount), version2);
+        List<ReplaceOneModel<Document>> byId = RawBaselines.byIdOnly(RawBaselines.upgradeWrites(workflows,
+                pool.mapper(), pool.spread(probeCount), version2));
+        RawBaselines.MongoResult c = RawBaselines.oneAtATime(workflows, conditional, Duration.ofSeconds(30));
+        RawBaselines.MongoResult i = RawBaselines.oneAtATime(workflows, byId, Duration.ofSeconds(30));
+        storeScale.put(stored, new RawBaselines.MongoResult[] {c, i});
+        log(String.format(Locale.ROOT, "scale: store replaceOne {_id, revision} %.3f ms/doc, {_id} %.3f ms/doc",
+                1000 / c.throughput(), 1000 / i.throughput()));
+
+        // Then the service. Bounded so that one point takes about 8 minutes at most, whatever the store's speed.
+        int commands = options.scaleCommands;
+        double perWrite = c.modified == 0 ? 0 : c.seconds / c.modified;
+        if (perWrite > 0 && commands * perWrite > SCALE_BUDGET_SECONDS) {
+            commands = (int) Math.max(50, SCALE_BUDGET_SECONDS / perWrite);
+            report.note(String.format(Locale.ROOT, "scale point %,d stored: %,d commands instead of %,d, since the"
+                    + " store's own conditional replace takes %.0f ms there", stored, commands, options.scaleCommands,
+                    perWrite * 1000));
+        }
+        String[] targets = pool.spread(commands);
+        Machine.CpuMark before = Machine.CpuMark.now(service);
+        CommandProbe.Result result = probe.runAsFastAsPossible("scale-" + stored, targets, WORKFLOW, 2,
+                Duration.ofSeconds(60), Duration.ofMinutes(10));
+        cpu.put("scale-" + stored, cpuDetails(before.until(Machine.CpuMark.now(service))));
+        settle("scale-" + stored, result);
+        Map<String, Object> details = applyDetails(result);
+        details.put("storedExecutions", stored);
+        details.put("requestedExecutions", executions);
+        details.put("storeConditionalReplaceOne", mongoDetails(c));
+        details.put("storeReplaceOneByIdOnly", mongoDetails(i));
+        report.phase("scale-" + stored, details);
+        log(String.format(Locale.ROOT, "scale: %,d stored, %.0f cmd/s = %.3f ms per command (%d/%d events)", stored,
+                result.throughput(), 1000 / result.throughput(), result.received, result.sent));
+        results.put(stored, result);
+    }
+
+    private void scaleRows(Map<Long, CommandProbe.Result> results) {
+        String section = "scale: apply cost per upgrade, up to " + options.scaleCommands
+                + " commands spread over all stored executions";
+        Long smallest = null;
+        for (Map.Entry<Long, CommandProbe.Result> entry : results.entrySet()) {
+            CommandProbe.Result r = entry.getValue();
+            Double cost = r.received == 0 ? null : 1000.0 / r.throughput();
+            String figure = String.format(Locale.ROOT, "apply cost with %,d executions stored", entry.getKey());
+            if (smallest == null) {
+                smallest = entry.getKey();
+                report.info(section, figure, cost, "ms/cmd", applyNote(r));
+            } else {
+                CommandProbe.Result small = results.get(smallest);
+                Double smallCost = small.received == 0 ? null : 1000.0 / small.throughput();
+                report.compare(section, figure, cost, "ms/cmd", String.format(Locale.ROOT, "%,d stored", smallest),
+                        smallCost, "ms/cmd", null, 1.3, applyNote(r));
+            }
+        }
+        String[] names = {"store: replaceOne {_id, revision} with %,d stored",
+            "store: replaceOne {_id} only with %,d stored"};
+        for (int k = 0; k < names.length; k++) {
+            Long first = null;
+            for (Map.Entry<Long, RawBaselines.MongoResult[]> entry : storeScale.entrySet()) {
+                RawBaselines.MongoResult r = entry.getValue()[k];
+                Double cost = r.modified == 0 ? null : 1000.0 / r.throughput();
+                String figure = String.format(Locale.ROOT, names[k], entry.getKey());
+                if (first == null) {
+                    first = entry.getKey();
+                    report.info(section, figure, cost, "ms/doc", r.modified + " docs");
+                } else {
+                    RawBaselines.MongoResult small = storeScale.get(first)[k];
+                    report.compare(section, figure, cost, "ms/doc", String.format(Locale.ROOT, "%,d stored", first),
+                            small.modified == 0 ? null : 1000.0 / small.throughput(), "ms/doc", null, null,
+                            r.modified + " docs");
+                }
+            }
+        }
+    }
+
+    /** Heap one stored execution takes in this JVM, from the heap after GC at two seeding points (in-process store). */
+    private double bytesPerExecution() {
+        Map.Entry<Long, Long> first = null;
+        Map.Entry<Long, Long> last = null;
+        for (Map.Entry<Long, Long> entry : benchHeapByStored.entrySet()) {
+            if (first == null) {
+                first = entry;
+            }
+            last = entry;
+        }
+        if (first == null || last.getKey() - first.getKey() < 5000) {
+            return 10_000;
+        }
+        return Math.max(1000, (last.getValue() - first.getValue()) / (double) (last.getKey() - first.getKey()));
+    }
+
+    /**
+     * How many executions may be stored in all without exhausting this JVM's old generation (85% of it), when the
+     * store is the in-process one; unlimited with an external store.
+     */
+    private long storeCapacity(long stored) {
+        if (!infrastructure.embeddedMongo) {
+            return Long.MAX_VALUE;
+        }
+        long oldMax = -1;
+        long oldUsed = 0;
+        for (MemoryPoolMXBean bean : ManagementFactory.getMemoryPoolMXBeans()) {
+            String name = bean.getName();
+            if (bean.getType() == MemoryType.HEAP
+                    && (name.contains("Old Gen") || name.contains("Tenured"))) {
+                oldMax = bean.getUsage().getMax();
+                oldUsed = bean.getUsage().getUsed();
+            }
+        }
+        if (oldMax <= 0) {
+            oldMax = Runtime.getRuntime().maxMemory();
+            oldUsed = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        }
+        long room = (long) (oldMax * 0.85) - oldUsed;
+        return stored + Math.max(0, (long) (room / bytesPerExecution()));
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    private void memoryRows() {
+        if (service == null) {
+            return;
+        }
+        phase("end");
+        String section = "service memory (separate JVM, -Xmx512m; heap sampled every second)";
+        boolean alive = service.alive();
+        long heapEnd = alive ? service.heapUsedNow() : -1;
+        long maxHeap = Math.max(service.maxHeapUsed(), heapEnd);
+        long rss = service.procStatus("VmRSS");
+        long peakRss = Math.max(service.procStatus("VmHWM"), service.maxRssSampled());
+        List<String> oom = service.outOfMemoryLines();
+        double limit = 512;
+        report.compare(section, "heap used at the end", heapEnd < 0 ? null : heapEnd / MIB, "MiB", "-Xmx",
+                limit, "MiB", null, null, alive ? null : "service not running");
+        report.compare(section, "max heap used during the run", maxHeap < 0 ? null : maxHeap / MIB, "MiB", "-Xmx",
+                limit, "MiB", null, 1.0, service.heapSamples() + " samples");
+        report.absolute(section, "OutOfMemoryError in the service", (double) oom.size(), "occurrences", "none",
+                oom.isEmpty() && alive, alive ? null : "service exited");
+        report.info(section, "resident set size (RSS) at the end", rss < 0 ? null : rss / MIB, "MiB", null);
+        report.info(section, "peak RSS (VmHWM)", peakRss < 0 ? null : peakRss / MIB, "MiB", null);
+        Map<String, Object> memory = new LinkedHashMap<>();
+        memory.put("heapUsedEndBytes", heapEnd);
+        memory.put("heapUsedMaxBytes", maxHeap);
+        memory.put("rssEndBytes", rss);
+        memory.put("rssPeakBytes", peakRss);
+        memory.put("heapSamples", service.heapSamples());
+        memory.put("failedSamples", service.failedSamples());
+        memory.put("maxHeapUsedBytesByPhase", service.maxHeapByPhase());
+        memory.put("outOfMemoryErrors", oom);
+        memory.put("serviceAlive", alive);
+        Map<String, Object> counters = new LinkedHashMap<>();
+        for (String outcome : List.of("applied", "noop", "rejected", "redelivered")) {
+            double value = alive ? service.metric("upgrader.upgrade.commands?tag=outcome:" + outcome) : -1;
+            // A counter never incremented is not registered: the actuator answers 404, i.e. zero.
+            counters.put(outcome, alive ? Math.max(0, value) : null);
+        }
+        memory.put("serviceCommandCounters", counters);
+        report.phase("serviceMemory", memory);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String body() {
+        return String.format(Locale.ROOT, HttpLoad.BODY_TEMPLATE, WORKFLOW, 2);
+    }
+
+    private void phase(String name) {
+        if (service != null) {
+            service.phase(name);
+        }
+        log("phase " + name);
+    }
+
+    private void gc() {
+        System.gc();
+        ServiceProcess.sleep(200);
+        Runtime runtime = Runtime.getRuntime();
+        long used = runtime.totalMemory() - runtime.freeMemory();
+        long stored = pool == null ? 0 : pool.stored();
+        benchHeap.put(String.valueOf(stored), used);
+        benchHeapByStored.put(stored, used);
+        log(String.format(Locale.ROOT, "benchmark JVM heap after GC: %.0f MiB of %.0f MiB", used / MIB,
+                runtime.maxMemory() / MIB));
+    }
+
+    private static void log(String message) {
+        System.out.println("bench: " + message);
+        System.out.flush();
+    }
+
+    private static String httpNote(HttpLoad.Result r) {
+        StringBuilder note = new StringBuilder();
+        note.append(String.format(Locale.ROOT, "%,d in %.1f s", r.ok, r.seconds));
+        if (r.ranOutOfExecutions) {
+            note.append(", ran out of executions");
+        }
+        if (r.timedOut) {
+            note.append(", timed out");
+        }
+        return note.toString();
+    }
+
+    private static String applyNote(CommandProbe.Result r) {
+        if (r.received == 0) {
+            return "timed out: no event";
+        }
+        StringBuilder note = new StringBuilder(String.format(Locale.ROOT, "%,d/%,d events", r.received, r.sent));
+        if (r.timedOut) {
+            note.append(", timed out");
+        }
+        Long upgraded = r.types.get("WORKFLOW_UPGRADED");
+        if (upgraded == null || upgraded != r.received) {
+            note.append(", types ").append(r.types);
+        }
+        return note.toString();
+    }
+
+    private static String mongoNote(RawBaselines.MongoResult r) {
+        return String.format(Locale.ROOT, "%,d modified of %,d in %.2f s", r.modified, r.documents, r.seconds);
+    }
+
+    private static Map<String, Object> httpDetails(HttpLoad.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", r.ok);
+        m.put("errors", r.errors);
+        m.put("seconds", Stats.round(r.seconds));
+        m.put("throughputPerSecond", Stats.round(r.throughput()));
+        m.put("latency", Stats.summary(r.latency));
+        m.put("statuses", r.statuses);
+        m.put("sampleErrors", r.sampleErrors);
+        m.put("ranOutOfExecutions", r.ranOutOfExecutions);
+        m.put("timedOut", r.timedOut);
+        return m;
+    }
+
+    private static Map<String, Object> applyDetails(CommandProbe.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sent", r.sent);
+        m.put("received", r.received);
+        m.put("publishErrors", r.publishErrors);
+        m.put("duplicateEvents", r.duplicates);
+        m.put("eventTypes", r.types);
+        m.put("targetRatePerSecond", r.targetRate > 0 ? Stats.round(r.targetRate) : null);
+        m.put("publishSeconds", Stats.round(r.publishSeconds));
+        m.put("firstPublishToLastEventSeconds", Stats.round(r.seconds));
+        m.put("throughputPerSecond", Stats.round(r.throughput()));
+        m.put("endToEnd", Stats.summary(r.endToEnd));
+        m.put("timedOut", r.timedOut);
+        return m;
+    }
+
+    private static Map<String, Object> kafkaDetails(RawBaselines.KafkaResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sent", r.sent);
+        m.put("received", r.received);
+        m.put("errors", r.errors);
+        m.put("payloadBytes", r.payloadBytes);
+        m.put("produceSeconds", Stats.round(r.produceSeconds));
+        m.put("produceThroughputPerSecond", Stats.round(r.produceThroughput()));
+        m.put("firstProduceToLastConsumeSeconds", Stats.round(r.seconds));
+        m.put("throughputPerSecond", Stats.round(r.throughput()));
+        m.put("endToEnd", Stats.summary(r.endToEnd));
+        m.put("timedOut", r.timedOut);
+        return m;
+    }
+
+    private static Map<String, Object> mongoDetails(RawBaselines.MongoResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("documents", r.documents);
+        m.put("modified", r.modified);
+        m.put("batchSize", r.batchSize);
+        m.put("seconds", Stats.round(r.seconds));
+        m.put("throughputPerSecond", Stats.round(r.throughput()));
+        m.put("latencyPerCall", Stats.summary(r.latency));
+        return m;
+    }
+
+    private static Map<String, Object> cpuDetails(Machine.CpuUse use) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("wallSeconds", Stats.round(use.wallSeconds()));
+        m.put("serviceCpuSeconds", Stats.round(use.serviceSeconds()));
+        m.put("benchmarkJvmCpuSeconds", Stats.round(use.benchSeconds()));
+        m.put("machineCpuSeconds", Stats.round(use.machineSeconds()));
+        m.put("otherProcessesCpuSeconds", Stats.round(use.otherSeconds()));
+        m.put("machineUtilization", Stats.round(use.machineUtilization()));
+        return m;
+    }
+
+    private static Double number(Map<String, Object> map, String key) {
+        if (map == null || !(map.get(key) instanceof Number n) || n.doubleValue() < 0) {
+            return null;
+        }
+        return n.doubleValue();
+    }
+
+    private static Double sum(Map<String, Object> a, Map<String, Object> b, String key) {
+        Double x = number(a, key);
+        Double y = number(b, key);
+        return x == null || y == null ? null : x + y;
+    }
+
+    private static Double perOp(Double cpuSeconds, long ops) {
+        return cpuSeconds == null || ops <= 0 ? null : cpuSeconds * 1000 / ops;
+    }
+
+    private static Double percent(Map<String, Object> cpu) {
+        Double u = number(cpu, "machineUtilization");
+        return u == null ? null : u * 100;
+    }
+
+    private static String share(Map<String, Object> cpu) {
+        Double wall = number(cpu, "wallSeconds");
+        Double svc = number(cpu, "serviceCpuSeconds");
+        Double bench = number(cpu, "benchmarkJvmCpuSeconds");
+        Double other = number(cpu, "otherProcessesCpuSeconds");
+        if (wall == null || wall <= 0 || svc == null || bench == null) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "cores: service %.2f + benchmark JVM %.2f + others %s",
+                svc / wall, bench / wall, other == null ? "?" : String.format(Locale.ROOT, "%.2f", other / wall));
+    }
+
+    private void shutdown() {
+        if (probe != null) {
+            try {
+                probe.close();
+            } catch (RuntimeException e) {
+                System.err.println("bench: closing the Kafka clients: " + e);
+            }
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (mongo != null) {
+            mongo.close();
+        }
+        if (infrastructure != null) {
+            infrastructure.close();
+        }
+    }
+
+    /** The benchmark's own output is the table; libraries log warnings and errors only. */
+    private static void quietLogging() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
+            for (String name : List.of("org.apache.kafka", "kafka", "state.change.logger", "org.mongodb.driver",
+                    "de.bwaldvogel", "io.netty")) {
+                context.getLogger(name).setLevel(Level.ERROR);
+            }
+        }
+    }
+}

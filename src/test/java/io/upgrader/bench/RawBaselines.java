@@ -1,0 +1,243 @@
+package io.upgrader.bench;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.WriteModel;
+import io.upgrader.definition.WorkflowDef;
+import io.upgrader.execution.Workflow;
+import io.upgrader.mongo.DocumentMapper;
+import io.upgrader.upgrade.UpgradeCommand;
+import io.upgrader.upgrade.UpgradeOutcome;
+import io.upgrader.upgrade.UpgradePlanner;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * What the broker and the store allow on their own, on the same infrastructure and with the same payloads:
+ * Kafka produce + consume of command-sized records, and conditional single-document replaces of execution
+ * documents (one at a time, and in unordered bulk writes).
+ */
+final class RawBaselines {
+
+    private RawBaselines() {
+    }
+
+    /** Raw Kafka: produce M records (acks=all, linger 5 ms) and read them back with a consumer. */
+    static final class KafkaResult {
+        int sent;
+        int received;
+        long errors;
+        double seconds;
+        double produceSeconds;
+        int payloadBytes;
+        boolean timedOut;
+        final Histogram endToEnd = Stats.histogram();
+
+        double throughput() {
+            return seconds <= 0 ? 0 : received / seconds;
+        }
+
+        double produceThroughput() {
+            return produceSeconds <= 0 ? 0 : sent / produceSeconds;
+        }
+    }
+
+    static KafkaResult kafka(CommandProbe probe, int messages, int partitions, String name) throws Exception {
+        KafkaResult result = new KafkaResult();
+        String topic = "bench.raw." + ExecutionPool.uuid().substring(0, 8);
+        probe.admin().createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        byte[] sample = CommandProbe.command(ExecutionPool.uuid(), ExecutionPool.uuid(), name, 2);
+        result.payloadBytes = sample.length;
+        AtomicLongArray published = new AtomicLongArray(messages);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                CommandProbe.producerProperties(probe.bootstrap()), new StringSerializer(), new ByteArraySerializer());
+             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                     CommandProbe.consumerProperties(probe.bootstrap(), "bench-raw-" + ExecutionPool.uuid()),
+                     new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> assigned = CommandProbe.partitions(consumer, topic);
+            consumer.assign(assigned);
+            consumer.seekToBeginning(assigned);
+            assigned.forEach(consumer::position);
+            // Metadata for the producer before the clock starts.
+            producer.partitionsFor(topic);
+
+            Histogram histogram = result.endToEnd;
+            int[] received = new int[1];
+            long[] lastArrival = new long[1];
+            Thread reader = new Thread(() -> {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+                long lastProgress = System.nanoTime();
+                while (received[0] < messages && System.nanoTime() < deadline
+                        && System.nanoTime() - lastProgress < TimeUnit.SECONDS.toNanos(60)) {
+                    var records = consumer.poll(Duration.ofMillis(100));
+                    long arrival = System.nanoTime();
+                    for (ConsumerRecord<String, byte[]> record : records) {
+                        int index = Integer.parseInt(record.key().substring(record.key().lastIndexOf('-') + 1));
+                        if (index >= 0 && index < messages && published.get(index) != 0) {
+                            Stats.record(histogram, (arrival - published.get(index)) / 1000);
+                            received[0]++;
+                            lastArrival[0] = arrival;
+                            lastProgress = arrival;
+                        }
+                    }
+                }
+            }, "bench-raw-kafka-reader");
+            reader.setDaemon(true);
+
+            AtomicLong errors = new AtomicLong();
+            String prefix = ExecutionPool.uuid().substring(0, 24);
+            reader.start();
+            long first = System.nanoTime();
+            for (int i = 0; i < messages; i++) {
+                byte[] value = CommandProbe.command(ExecutionPool.uuid(), ExecutionPool.uuid(), name, 2);
+                published.set(i, System.nanoTime());
+                producer.send(new ProducerRecord<>(topic, prefix + "-" + i, value), (metadata, exception) -> {
+                    if (exception != null) {
+                        errors.incrementAndGet();
+                    }
+                });
+            }
+            producer.flush();
+            result.produceSeconds = (System.nanoTime() - first) / 1e9;
+            result.sent = messages;
+            reader.join(TimeUnit.MINUTES.toMillis(11));
+            if (reader.isAlive()) {
+                result.timedOut = true;
+                consumer.wakeup();
+                reader.join(5000);
+            }
+            synchronized (histogram) {
+                result.received = received[0];
+                result.seconds = received[0] == 0 ? 0 : (lastArrival[0] - first) / 1e9;
+            }
+            result.timedOut |= result.received < messages;
+            result.errors = errors.get();
+        } finally {
+            try {
+                probe.admin().deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // left behind on an external broker; harmless
+            }
+        }
+        return result;
+    }
+
+    /** Raw MongoDB: conditional replaces of upgraded execution documents. */
+    static final class MongoResult {
+        int documents;
+        long modified;
+        double seconds;
+        int batchSize;
+        final Histogram latency = Stats.histogram();
+
+        double throughput() {
+            return seconds <= 0 ? 0 : modified / seconds;
+        }
+    }
+
+    /**
+     * The writes the service would make to upgrade these executions to {@code target}: each the upgraded
+     * document (computed by the service's own planner from the stored one) with a filter on its _id and the
+     * revision it was read at.
+     */
+    static List<ReplaceOneModel<Document>> upgradeWrites(MongoCollection<Document> workflows, DocumentMapper mapper,
+                                                         String[] workflowIds, WorkflowDef target) {
+        List<ReplaceOneModel<Document>> writes = new ArrayList<>(workflowIds.length);
+        Instant now = Instant.now();
+        for (int from = 0; from < workflowIds.length; from += 500) {
+            List<String> batch = List.of(workflowIds).subList(from, Math.min(workflowIds.length, from + 500));
+            Map<String, Document> found = new HashMap<>();
+            workflows.find(Filters.in("_id", batch)).forEach(d -> found.put(d.getString("_id"), d));
+            for (String id : batch) {
+                Document stored = found.get(id);
+                if (stored == null) {
+                    continue;
+                }
+                Workflow current = mapper.fromDocument(stored, Workflow.class);
+                UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, ExecutionPool.uuid(), id,
+                        target.name(), target.version(), null, null, now, null);
+                UpgradeOutcome outcome = UpgradePlanner.plan(current, target, command, now);
+                if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)) {
+                    throw new IllegalStateException("execution " + id + " cannot be upgraded: " + outcome);
+                }
+                Bson filter = Filters.and(Filters.eq("_id", id), Filters.eq("revision", current.revision()));
+                Document replacement = mapper.toDocument(upgraded.workflow().withRevision(current.revision() + 1), id);
+                writes.add(new ReplaceOneModel<>(filter, replacement));
+            }
+        }
+        return writes;
+    }
+
+    /** The same replacements, filtered on _id alone: the path the store serves from its _id index. */
+    static List<ReplaceOneModel<Document>> byIdOnly(List<ReplaceOneModel<Document>> writes) {
+        List<ReplaceOneModel<Document>> plain = new ArrayList<>(writes.size());
+        for (ReplaceOneModel<Document> write : writes) {
+            plain.add(new ReplaceOneModel<>(Filters.eq("_id", write.getReplacement().get("_id")),
+                    write.getReplacement()));
+        }
+        return plain;
+    }
+
+    static MongoResult oneAtATime(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes,
+                                  Duration cap) {
+        MongoResult result = new MongoResult();
+        result.batchSize = 1;
+        long started = System.nanoTime();
+        long deadline = started + cap.toNanos();
+        for (ReplaceOneModel<Document> write : writes) {
+            long t = System.nanoTime();
+            if (t > deadline) {
+                break;
+            }
+            result.modified += workflows.replaceOne(write.getFilter(), write.getReplacement()).getModifiedCount();
+            Stats.record(result.latency, (System.nanoTime() - t) / 1000);
+            result.documents++;
+        }
+        result.seconds = (System.nanoTime() - started) / 1e9;
+        return result;
+    }
+
+    static MongoResult bulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes, int batchSize,
+                            Duration cap) {
+        MongoResult result = new MongoResult();
+        result.batchSize = batchSize;
+        long started = System.nanoTime();
+        long deadline = started + cap.toNanos();
+        for (int from = 0; from < writes.size(); from += batchSize) {
+            long t = System.nanoTime();
+            if (t > deadline) {
+                break;
+            }
+            List<WriteModel<Document>> batch = new ArrayList<>(writes.subList(from, Math.min(writes.size(),
+                    from + batchSize)));
+            result.modified += workflows.bulkWrite(batch, new BulkWriteOptions().ordered(false)).getModifiedCount();
+            Stats.record(result.latency, (System.nanoTime() - t) / 1000);
+            result.documents += batch.size();
+        }
+        result.seconds = (System.nanoTime() - started) / 1e9;
+        return result;
+    }
+}
