@@ -43,7 +43,7 @@ public class SynchronousUpgradeBaseline {
     public void upgrade(@PathVariable String workflowId, @RequestBody UpgradeRequest request) {
         UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, UUID.randomUUID().toString(),
                 workflowId, request.name(), request.version(), request.taskOutput(), request.workflowInput(),
-                clock.instant(), null);
+                clock.instant(), null, request.taskMapping());
         for (int attempt = 0; attempt < 16; attempt++) {
             Workflow current = executions.find(workflowId).orElse(null);
             Instant now = clock.instant();

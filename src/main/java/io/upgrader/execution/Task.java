@@ -55,6 +55,13 @@ public record Task(
                 pollCount, callbackAfterSeconds);
     }
 
+    /** The same task under the reference name a new definition version gives it. */
+    public Task withReferenceTaskName(String newReferenceTaskName) {
+        return new Task(taskId, taskType, taskDefName, newReferenceTaskName, status, seq, inputData, outputData,
+                scheduledTime, startTime, endTime, updateTime, workflowInstanceId, reasonForIncompletion, workerId,
+                pollCount, callbackAfterSeconds);
+    }
+
     public boolean isEnded() {
         return !status.isRunning();
     }

@@ -12,7 +12,8 @@ public record Rejection(Reason reason, String message, List<FieldError> fieldErr
         NOT_UPGRADABLE_STATUS,
         NO_RUNNING_TASK,
         TASK_NOT_IN_TARGET,
-        UNEXPECTED_TASK_OUTPUT
+        UNEXPECTED_TASK_OUTPUT,
+        INVALID_TASK_MAPPING
     }
 
     /** A request field and what is wrong with it, for Conductor's validationErrors. */

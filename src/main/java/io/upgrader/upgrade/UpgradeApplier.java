@@ -177,7 +177,7 @@ public class UpgradeApplier {
             count("noop");
             status = new UpgradeStatus(command.commandId(), command.workflowId(), current.workflowName(),
                     UpgradeStatus.State.NOOP, null, current.workflowVersion(), command.version(), List.of(),
-                    command.requestedAt(), now);
+                    command.requestedAt(), now, null);
         } else {
             Rejection rejection = ((UpgradeOutcome.Rejected) outcome).rejection();
             count("rejected");
@@ -186,7 +186,7 @@ public class UpgradeApplier {
             status = new UpgradeStatus(command.commandId(), command.workflowId(),
                     current == null ? command.name() : current.workflowName(), UpgradeStatus.State.REJECTED,
                     rejection.message(), current == null ? null : current.workflowVersion(), command.version(),
-                    List.of(), command.requestedAt(), now);
+                    List.of(), command.requestedAt(), now, rejection.reason());
         }
         statuses.recordOutcome(status);
         return status;
@@ -195,7 +195,7 @@ public class UpgradeApplier {
     private static UpgradeStatus applied(UpgradeCommand command, Workflow workflow, UpgradeHistoryEntry entry) {
         return new UpgradeStatus(command.commandId(), command.workflowId(), workflow.workflowName(),
                 UpgradeStatus.State.APPLIED, null, entry.fromVersion(), entry.toVersion(), entry.skippedTasks(),
-                command.requestedAt(), entry.appliedAt());
+                command.requestedAt(), entry.appliedAt(), null);
     }
 
     /** "applied" is counted right after the execution's conditional write succeeded: once per change. */

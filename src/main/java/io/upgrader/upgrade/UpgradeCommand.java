@@ -16,12 +16,14 @@ public record UpgradeCommand(
         Map<String, Map<String, Object>> taskOutput,
         Map<String, Object> workflowInput,
         Instant requestedAt,
-        String requestedBy) {
+        String requestedBy,
+        Map<String, String> taskMapping) {
 
     public static final int SCHEMA_VERSION = 1;
 
     public UpgradeCommand {
         taskOutput = taskOutput == null ? Map.of() : taskOutput;
         workflowInput = workflowInput == null ? Map.of() : workflowInput;
+        taskMapping = taskMapping == null ? Map.of() : taskMapping;
     }
 }

@@ -19,7 +19,19 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.Task;
+import io.upgrader.execution.UpgradeHistoryEntry;
+import io.upgrader.execution.Workflow;
+import org.springframework.web.bind.annotation.RequestParam;
+
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import java.security.Principal;
 import java.util.List;
 
@@ -33,22 +45,40 @@ public class UpgradeController {
                            int toVersion) {
     }
 
+    private static final int MAX_WAIT_SECONDS = 30;
+    private static final Duration WAIT_RECHECK = Duration.ofMillis(25);
+
     private final UpgradeRequests requests;
     private final UpgradeStatuses statuses;
+    private final ExecutionStore executions;
     private final JsonMapper json;
 
-    public UpgradeController(UpgradeRequests requests, UpgradeStatuses statuses, JsonMapper json) {
+    public UpgradeController(UpgradeRequests requests, UpgradeStatuses statuses, ExecutionStore executions,
+                             JsonMapper json) {
         this.requests = requests;
         this.statuses = statuses;
+        this.executions = executions;
         this.json = json;
     }
 
+    /** The answer to a dry run: what the upgrade would do, from the state as it is now. */
+    public record Plan(boolean dryRun, String outcome, String workflowId, int fromVersion, int toVersion,
+                       String runningTask, List<String> skippedTasks, Map<String, Object> input,
+                       Map<String, String> taskMapping) {
+    }
+
     @PostMapping(path = "/{workflowId}/upgrade", consumes = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<Accepted> upgrade(@PathVariable String workflowId, @RequestBody JsonNode body,
-            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey, Principal caller) {
+    public ResponseEntity<?> upgrade(@PathVariable String workflowId, @RequestBody JsonNode body,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey, Principal caller,
+            @RequestParam(defaultValue = "false") boolean dryRun,
+            @RequestParam(required = false) Integer waitForSeconds) {
         Identifiers.checkWorkflowId(workflowId);
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 256)) {
             throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 256 characters");
+        }
+        if (waitForSeconds != null && (waitForSeconds < 0 || waitForSeconds > MAX_WAIT_SECONDS)) {
+            throw ApiException.badRequest("waitForSeconds", "waitForSeconds must be between 0 and "
+                    + MAX_WAIT_SECONDS);
         }
         List<ValidationError> violations = ContractSchema.UPGRADE_REQUEST.validate(body).stream()
                 .map(v -> new ValidationError(v.path().isEmpty() ? "body" : v.path(), v.message())).toList();
@@ -60,13 +90,65 @@ public class UpgradeController {
         UpgradeRequest request = json.treeToValue(body, UpgradeRequest.class);
         StorableInput.require("taskOutput", request.taskOutput());
         StorableInput.require("workflowInput", request.workflowInput());
+        if (dryRun) {
+            return ResponseEntity.ok(plan(workflowId, request, requests.preview(workflowId, request)));
+        }
         // requestedBy: the application key id, or "api-token"; null only in the open development mode.
         UpgradeStatus status = requests.request(workflowId, request, idempotencyKey,
                 caller == null ? null : caller.getName());
-        return ResponseEntity.ok()
-                .location(URI.create("/api/workflow/upgrades/" + status.commandId()))
-                .body(new Accepted(status.commandId(), status.status(), workflowId, status.fromVersion(),
-                        status.toVersion()));
+        URI location = URI.create("/api/workflow/upgrades/" + status.commandId());
+        Accepted accepted = new Accepted(status.commandId(), status.status(), workflowId, status.fromVersion(),
+                status.toVersion());
+        if (waitForSeconds == null || waitForSeconds == 0) {
+            return ResponseEntity.ok().location(location).body(accepted);
+        }
+        UpgradeStatus outcome = awaitFinal(status.commandId(), Duration.ofSeconds(waitForSeconds));
+        return switch (outcome.status()) {
+            case APPLIED, NOOP -> ResponseEntity.ok().location(location).body(outcome);
+            case REJECTED -> error(new ApiException(statusFor(outcome.rejection()), outcome.reason(), false,
+                    List.of()));
+            case ACCEPTED -> ResponseEntity.accepted().location(location).body(accepted);
+        };
+    }
+
+    /** The execution's applied upgrades, newest first. */
+    @GetMapping("/{workflowId}/upgrades")
+    public List<UpgradeHistoryEntry> history(@PathVariable String workflowId) {
+        Workflow workflow = executions.find(Identifiers.checkWorkflowId(workflowId))
+                .orElseThrow(() -> ApiException.notFound("Workflow " + workflowId + " not found"));
+        List<UpgradeHistoryEntry> newestFirst = new ArrayList<>(workflow.upgradeHistory());
+        Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
+    private UpgradeStatus awaitFinal(String commandId, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            Optional<UpgradeStatus> status = statuses.find(commandId);
+            if (status.isPresent() && status.get().status().isFinal() || System.nanoTime() >= deadline) {
+                return status.orElseThrow();
+            }
+            // The outcome is written by whichever instance consumes the command; the store is where it shows.
+            LockSupport.parkNanos(Math.min(WAIT_RECHECK.toNanos(), Math.max(0, deadline - System.nanoTime())));
+        }
+    }
+
+    private static Plan plan(String workflowId, UpgradeRequest request, UpgradeRequests.Preview preview) {
+        Workflow current = preview.current();
+        if (preview.outcome() instanceof UpgradeOutcome.Upgraded upgraded) {
+            String running = upgraded.workflow().tasks().stream().filter(t -> t.status().isRunning())
+                    .map(Task::referenceTaskName).findFirst().orElse(null);
+            return new Plan(true, "UPGRADE", workflowId, current.workflowVersion(), request.version(), running,
+                    upgraded.entry().skippedTasks(), upgraded.workflow().input(), request.taskMapping());
+        }
+        String running = current.runningTasks().stream().map(Task::referenceTaskName).findFirst().orElse(null);
+        return new Plan(true, "NOOP", workflowId, current.workflowVersion(), request.version(), running, List.of(),
+                current.input(), request.taskMapping());
+    }
+
+    private static HttpStatus statusFor(Rejection.Reason reason) {
+        return reason == Rejection.Reason.NOT_UPGRADABLE_STATUS || reason == Rejection.Reason.NO_RUNNING_TASK
+                ? HttpStatus.CONFLICT : HttpStatus.BAD_REQUEST;
     }
 
     @GetMapping("/upgrades/{commandId}")
@@ -79,11 +161,7 @@ public class UpgradeController {
     @ExceptionHandler(UpgradeRequests.UpgradeRejectedException.class)
     ResponseEntity<io.upgrader.web.ErrorBody> rejected(UpgradeRequests.UpgradeRejectedException e) {
         Rejection rejection = e.rejection();
-        HttpStatus status = switch (rejection.reason()) {
-            case NOT_UPGRADABLE_STATUS, NO_RUNNING_TASK -> HttpStatus.CONFLICT;
-            default -> HttpStatus.BAD_REQUEST;
-        };
-        return error(new ApiException(status, rejection.message(), false, rejection.fieldErrors().stream()
+        return error(new ApiException(statusFor(rejection.reason()), rejection.message(), false, rejection.fieldErrors().stream()
                 .map(f -> new ValidationError(f.path(), f.message())).toList()));
     }
 

@@ -60,15 +60,23 @@ public final class UpgradePlanner {
             return rejected(Reason.NO_RUNNING_TASK, "workflowId", "Workflow " + current.workflowId()
                     + " must have exactly one SCHEDULED or IN_PROGRESS task to continue from; found " + found);
         }
-        String runningRef = running.get(0).referenceTaskName();
-        int runningIndex = target.indexOf(runningRef);
+        Map<String, String> mapping = command.taskMapping();
+        List<FieldError> mappingErrors = mappingErrors(current, target, mapping, command.version());
+        if (!mappingErrors.isEmpty()) {
+            return new UpgradeOutcome.Rejected(new Rejection(Reason.INVALID_TASK_MAPPING, "Invalid taskMapping: "
+                    + String.join("; ", mappingErrors.stream().map(FieldError::message).toList()), mappingErrors));
+        }
+        Task runningTask = running.get(0);
+        String runningRef = runningTask.referenceTaskName();
+        String targetRef = mapping.getOrDefault(runningRef, runningRef);
+        int runningIndex = target.indexOf(targetRef);
         if (runningIndex < 0) {
             return rejected(Reason.TASK_NOT_IN_TARGET, "version",
                     "task " + runningRef + " is not in version " + command.version());
         }
 
         List<WorkflowTask> toSkip = target.tasks().subList(0, runningIndex).stream()
-                .filter(task -> !current.hasTaskRecord(task.taskReferenceName()))
+                .filter(task -> !hasRecordUnder(current, task.taskReferenceName(), mapping))
                 .toList();
         List<String> skippedRefs = toSkip.stream().map(WorkflowTask::taskReferenceName).toList();
         List<String> unexpected = command.taskOutput().keySet().stream()
@@ -85,7 +93,10 @@ public final class UpgradePlanner {
         }
 
         long nowMillis = now.toEpochMilli();
-        List<Task> tasks = new ArrayList<>(current.tasks());
+        // The running task keeps its record (taskId, status, input) under the name the new version gives it.
+        List<Task> tasks = new ArrayList<>(current.tasks().stream()
+                .map(t -> t == runningTask && !targetRef.equals(runningRef) ? t.withReferenceTaskName(targetRef) : t)
+                .toList());
         int seq = current.lastSeq();
         for (WorkflowTask task : toSkip) {
             tasks.add(skippedTask(current, task, ++seq, command, nowMillis));
@@ -95,6 +106,38 @@ public final class UpgradePlanner {
         UpgradeHistoryEntry entry = new UpgradeHistoryEntry(command.commandId(), current.workflowVersion(),
                 command.version(), skippedRefs, command.requestedBy(), now);
         return new UpgradeOutcome.Upgraded(current.upgradedTo(target, input, tasks, entry, nowMillis), entry);
+    }
+
+    /** A task of the target counts as already recorded under its own name or under a name mapped to it. */
+    private static boolean hasRecordUnder(Workflow current, String targetRef, Map<String, String> mapping) {
+        return current.hasTaskRecord(targetRef) || mapping.entrySet().stream()
+                .anyMatch(e -> e.getValue().equals(targetRef) && current.hasTaskRecord(e.getKey()));
+    }
+
+    /** Each source is a task of the execution, each target a task of the target version, no target twice. */
+    private static List<FieldError> mappingErrors(Workflow current, WorkflowDef target, Map<String, String> mapping,
+                                                  int version) {
+        List<FieldError> errors = new ArrayList<>();
+        Map<String, List<String>> sourcesByTarget = new LinkedHashMap<>();
+        mapping.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            String path = "taskMapping." + e.getKey();
+            if (current.workflowDefinition().indexOf(e.getKey()) < 0 && !current.hasTaskRecord(e.getKey())) {
+                errors.add(new FieldError(path, "task " + e.getKey() + " is not a task of workflow "
+                        + current.workflowId()));
+            }
+            if (e.getValue() == null || target.indexOf(e.getValue()) < 0) {
+                errors.add(new FieldError(path, "task " + e.getValue() + " is not in version " + version));
+            } else {
+                sourcesByTarget.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
+            }
+        });
+        sourcesByTarget.forEach((to, from) -> {
+            if (from.size() > 1) {
+                errors.add(new FieldError("taskMapping", "tasks " + String.join(", ", from) + " are all mapped to "
+                        + to + "; a task can take the place of one task only"));
+            }
+        });
+        return errors;
     }
 
     private static Task skippedTask(Workflow current, WorkflowTask task, int seq, UpgradeCommand command, long now) {

@@ -7,10 +7,12 @@ public record UpgradeRequest(
         String name,
         int version,
         Map<String, Map<String, Object>> taskOutput,
-        Map<String, Object> workflowInput) {
+        Map<String, Object> workflowInput,
+        Map<String, String> taskMapping) {
 
     public UpgradeRequest {
         taskOutput = taskOutput == null ? Map.of() : taskOutput;
         workflowInput = workflowInput == null ? Map.of() : workflowInput;
+        taskMapping = taskMapping == null ? Map.of() : taskMapping;
     }
 }

@@ -76,7 +76,7 @@ public class UpgradeRequests {
         Instant now = clock.instant();
         UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, UUID.randomUUID().toString(),
                 workflowId, request.name(), request.version(), request.taskOutput(), request.workflowInput(), now,
-                requestedBy);
+                requestedBy, request.taskMapping());
         Workflow current = executions.find(workflowId).orElse(null);
         UpgradeOutcome outcome = UpgradePlanner.plan(current, definitions.find(request.name(), request.version())
                 .orElse(null), command, now);
@@ -84,7 +84,8 @@ public class UpgradeRequests {
             throw new UpgradeRejectedException(rejected.rejection());
         }
         UpgradeStatus accepted = new UpgradeStatus(command.commandId(), workflowId, current.workflowName(),
-                UpgradeStatus.State.ACCEPTED, null, current.workflowVersion(), request.version(), List.of(), now, null);
+                UpgradeStatus.State.ACCEPTED, null, current.workflowVersion(), request.version(), List.of(), now, null,
+                null);
         if (!statuses.insertAccepted(accepted, idempotencyKey, fingerprint)) {
             // Another request with the same key won the race; answer as it did.
             return sameRequestOrFail(statuses.findByIdempotencyKey(workflowId, idempotencyKey).orElseThrow(),
@@ -97,6 +98,25 @@ public class UpgradeRequests {
             throw e;
         }
         return accepted;
+    }
+
+    /** What the request would do now, from the same checks as {@link #request}; nothing is stored or published. */
+    public Preview preview(String workflowId, UpgradeRequest request) {
+        Instant now = clock.instant();
+        UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, "dry-run", workflowId,
+                request.name(), request.version(), request.taskOutput(), request.workflowInput(), now, null,
+                request.taskMapping());
+        Workflow current = executions.find(workflowId).orElse(null);
+        UpgradeOutcome outcome = UpgradePlanner.plan(current, definitions.find(request.name(), request.version())
+                .orElse(null), command, now);
+        if (outcome instanceof UpgradeOutcome.Rejected rejected) {
+            throw new UpgradeRejectedException(rejected.rejection());
+        }
+        return new Preview(current, outcome);
+    }
+
+    /** A dry run's answer: the execution as it is, and what the planner would make of it. */
+    public record Preview(Workflow current, UpgradeOutcome outcome) {
     }
 
     private static UpgradeStatus sameRequestOrFail(UpgradeStatusStore.KeyedRequest earlier, String fingerprint,

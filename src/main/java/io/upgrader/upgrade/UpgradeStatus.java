@@ -14,7 +14,8 @@ public record UpgradeStatus(
         int toVersion,
         List<String> skippedTasks,
         Instant acceptedAt,
-        Instant completedAt) {
+        Instant completedAt,
+        Rejection.Reason rejection) {
 
     public enum State {
         ACCEPTED, APPLIED, NOOP, REJECTED;

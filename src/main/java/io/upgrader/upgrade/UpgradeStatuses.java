@@ -37,6 +37,6 @@ public class UpgradeStatuses {
         UpgradeHistoryEntry entry = workflow.upgradeApplied(commandId).orElseThrow();
         return Optional.of(new UpgradeStatus(commandId, workflow.workflowId(), workflow.workflowName(),
                 UpgradeStatus.State.APPLIED, null, entry.fromVersion(), entry.toVersion(), entry.skippedTasks(),
-                recorded.map(UpgradeStatus::acceptedAt).orElse(entry.appliedAt()), entry.appliedAt()));
+                recorded.map(UpgradeStatus::acceptedAt).orElse(entry.appliedAt()), entry.appliedAt(), null));
     }
 }

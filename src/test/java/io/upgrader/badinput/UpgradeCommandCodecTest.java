@@ -97,7 +97,7 @@ class UpgradeCommandCodecTest {
     void whatItEncodesItDecodes() {
         UpgradeCommand command = new UpgradeCommand(1, "c-2", WORKFLOW_ID, "wf", 3,
                 Map.of("pre", Map.of("a.b", 1, "$c", "d")), Map.of("$x", true), Instant.parse("2026-01-01T00:00:00Z"),
-                "someone");
+                "someone", Map.of("old", "new"));
         assertThat(codec.decode(WORKFLOW_ID, codec.encode(command))).isEqualTo(command);
     }
 

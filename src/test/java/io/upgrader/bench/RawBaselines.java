@@ -178,7 +178,7 @@ final class RawBaselines {
                 }
                 Workflow current = mapper.fromDocument(stored, Workflow.class);
                 UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, ExecutionPool.uuid(), id,
-                        target.name(), target.version(), null, null, now, null);
+                        target.name(), target.version(), null, null, now, null, null);
                 UpgradeOutcome outcome = UpgradePlanner.plan(current, target, command, now);
                 if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)) {
                     throw new IllegalStateException("execution " + id + " cannot be upgraded: " + outcome);

@@ -125,6 +125,7 @@ class UpgradePlannerTest {
         private final Map<String, Map<String, Object>> taskOutput = new LinkedHashMap<>();
         private Map<String, Object> workflowInput = new LinkedHashMap<>();
         private String requestedBy = "alice";
+        private final Map<String, String> taskMapping = new LinkedHashMap<>();
 
         CommandBuilder(int version) {
             this.version = version;
@@ -160,9 +161,14 @@ class UpgradePlannerTest {
             return this;
         }
 
+        CommandBuilder map(String from, String to) {
+            taskMapping.put(from, to);
+            return this;
+        }
+
         UpgradeCommand build() {
             return new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, commandId, workflowId, name, version,
-                    taskOutput, workflowInput, NOW.minusSeconds(5), requestedBy);
+                    taskOutput, workflowInput, NOW.minusSeconds(5), requestedBy, taskMapping);
         }
     }
 
@@ -725,7 +731,7 @@ class UpgradePlannerTest {
 
         @Test
         void nullWorkflowInputAndTaskOutputAreTreatedAsEmpty() {
-            UpgradeCommand command = new UpgradeCommand(1, "cmd-1", WF_ID, NAME, 2, null, null, NOW, "alice");
+            UpgradeCommand command = new UpgradeCommand(1, "cmd-1", WF_ID, NAME, 2, null, null, NOW, "alice", null);
 
             Workflow after = upgraded(UpgradePlanner.plan(runningAtV1(), V2, command, NOW)).workflow();
 
