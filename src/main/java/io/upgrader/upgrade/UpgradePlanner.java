@@ -13,9 +13,11 @@ import io.upgrader.upgrade.Rejection.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -75,8 +77,11 @@ public final class UpgradePlanner {
                     "task " + runningRef + " is not in version " + command.version());
         }
 
+        // Names under which tasks are recorded once the running task carries its new name.
+        Set<String> recorded = new HashSet<>();
+        current.tasks().forEach(t -> recorded.add(t == runningTask ? targetRef : t.referenceTaskName()));
         List<WorkflowTask> toSkip = target.tasks().subList(0, runningIndex).stream()
-                .filter(task -> !hasRecordUnder(current, task.taskReferenceName(), mapping))
+                .filter(task -> !hasRecordUnder(recorded, task.taskReferenceName(), mapping))
                 .toList();
         List<String> skippedRefs = toSkip.stream().map(WorkflowTask::taskReferenceName).toList();
         List<String> unexpected = command.taskOutput().keySet().stream()
@@ -109,9 +114,9 @@ public final class UpgradePlanner {
     }
 
     /** A task of the target counts as already recorded under its own name or under a name mapped to it. */
-    private static boolean hasRecordUnder(Workflow current, String targetRef, Map<String, String> mapping) {
-        return current.hasTaskRecord(targetRef) || mapping.entrySet().stream()
-                .anyMatch(e -> e.getValue().equals(targetRef) && current.hasTaskRecord(e.getKey()));
+    private static boolean hasRecordUnder(Set<String> recorded, String targetRef, Map<String, String> mapping) {
+        return recorded.contains(targetRef) || mapping.entrySet().stream()
+                .anyMatch(e -> e.getValue().equals(targetRef) && recorded.contains(e.getKey()));
     }
 
     /** Each source is a task of the execution, each target a task of the target version, no target twice. */

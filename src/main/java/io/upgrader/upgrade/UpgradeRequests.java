@@ -130,7 +130,8 @@ public class UpgradeRequests {
 
     private String fingerprint(UpgradeRequest request) {
         byte[] canonical = canonicalJson.writeValueAsBytes(Map.of("name", request.name(), "version", request.version(),
-                "taskOutput", request.taskOutput(), "workflowInput", request.workflowInput()));
+                "taskOutput", request.taskOutput(), "workflowInput", request.workflowInput(),
+                "taskMapping", request.taskMapping()));
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
         } catch (NoSuchAlgorithmException e) {
