@@ -261,7 +261,7 @@ public final class Benchmark {
         // What the service and this JVM burn with no load at all, to read the per-operation CPU figures against.
         phase("idle");
         Machine.CpuMark idleStart = Machine.CpuMark.now(service);
-        ServiceProcess.sleep(3000);
+        ServiceProcess.pace(3000);
         Machine.CpuUse idle = idleStart.until(Machine.CpuMark.now(service));
         cpu.put("idle", cpuDetails(idle));
         idleServiceCores = idle.serviceSeconds() < 0 ? null : idle.serviceSeconds() / idle.wallSeconds();
@@ -714,7 +714,7 @@ public final class Benchmark {
 
     private void gc() {
         System.gc();
-        ServiceProcess.sleep(200);
+        ServiceProcess.pace(200);
         Runtime runtime = Runtime.getRuntime();
         long used = runtime.totalMemory() - runtime.freeMemory();
         long stored = pool == null ? 0 : pool.stored();

@@ -167,7 +167,7 @@ final class CommandProbe implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("topic " + topic + " has no partitions after 60 s");
             }
-            ServiceProcess.sleep(500);
+            ServiceProcess.pace(500);
         }
     }
 
@@ -180,7 +180,7 @@ final class CommandProbe implements AutoCloseable {
                 break;
             } catch (RuntimeException e) {
                 System.err.println("bench: event reader: " + e);
-                ServiceProcess.sleep(200);
+                ServiceProcess.pace(200);
                 continue;
             }
             long arrival = System.nanoTime();
@@ -284,7 +284,7 @@ final class CommandProbe implements AutoCloseable {
                 result.timedOut = true;
                 break;
             }
-            ServiceProcess.sleep(20);
+            ServiceProcess.pace(20);
         }
         synchronized (tracker) {
             result.received = tracker.received;
@@ -351,7 +351,7 @@ final class CommandProbe implements AutoCloseable {
             if (now - lastProgress > noProgress.toNanos() || now - started > cap.toNanos()) {
                 return new Drain(initial, lag, (now - started) / 1e9, false);
             }
-            ServiceProcess.sleep(200);
+            ServiceProcess.pace(200);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.upgrader.bench;
 
+import java.util.concurrent.locks.LockSupport;
+
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -107,7 +109,7 @@ final class ServiceProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the service", e);
             }
-            sleep(250);
+            pace(250);
         }
         throw new IllegalStateException("the service was not ready within " + timeout.toSeconds() + " s (" + last
                 + "); last lines of " + log + ":\n" + tail(40));
@@ -170,7 +172,7 @@ final class ServiceProcess implements AutoCloseable {
                 if (rss >= 0) {
                     maxRss = Math.max(maxRss, rss);
                 }
-                sleep(1000);
+                pace(1000);
             }
         }, "bench-memory-sampler");
         sampler.setDaemon(true);
@@ -299,11 +301,11 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /**
+     * Waits for a span of time: the benchmark paces load and samples over fixed windows. This is timing, not
+     * synchronisation: whatever the benchmark waits for, it checks for explicitly afterwards.
+     */
+    static void pace(long millis) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 }
