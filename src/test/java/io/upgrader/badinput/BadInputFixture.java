@@ -1,6 +1,7 @@
 package io.upgrader.badinput;
 
 import io.upgrader.support.Http;
+import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.TestCredentials;
 import io.upgrader.support.TopicObserver;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,82 +44,16 @@ import static org.awaitility.Awaitility.await;
  * register definitions, start executions, read them back and check Conductor's error body. Not a test itself;
  * every concrete class carries exactly {@code @EmbeddedInfrastructureTest}, so they all share one context.
  */
-abstract class BadInputFixture {
+abstract class BadInputFixture extends UpgradeFixture {
 
-    static final Duration PATIENCE = Duration.ofSeconds(30);
     static final JsonMapper PLAIN_JSON = JsonMapper.builder().build();
     private static final HttpClient RAW_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @LocalServerPort
-    int port;
-    @Autowired
-    TopicObserver observed;
-    @Autowired
-    KafkaConnectionDetails kafka;
     @Autowired
     MongoTemplate mongo;
-    @Value("${upgrader.kafka.command-topic}")
-    String commandTopic;
 
-    Http http;
-    KafkaProducer<String, byte[]> upstream;
-
-    @BeforeEach
-    void connectFixture() {
-        http = new Http(port);
-        upstream = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
-    }
-
-    @AfterEach
-    void disconnectFixture() {
-        upstream.close();
-    }
 
     // --- Definitions and executions -----------------------------------------------------------------------
-
-    /** Registers versions 1..n of a fresh definition name, each a list of task reference names. */
-    @SafeVarargs
-    final String registerVersions(List<String>... versions) {
-        String name = "wf_" + UUID.randomUUID().toString().replace("-", "");
-        for (int i = 0; i < versions.length; i++) {
-            List<Map<String, Object>> tasks = new ArrayList<>();
-            for (String ref : versions[i]) {
-                tasks.add(Map.of("name", ref + "_task", "taskReferenceName", ref, "type", "SIMPLE"));
-            }
-            Http.Response response = http.postJson("/api/metadata/workflow",
-                    Map.of("name", name, "version", i + 1, "tasks", tasks));
-            assertThat(response.status()).as(response.body()).isEqualTo(200);
-        }
-        return name;
-    }
-
-    String start(String name, int version, Object input) {
-        Http.Response response = http.postJson("/api/workflow/" + name + "?version=" + version, input);
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        assertThat(response.body()).matches("[A-Za-z0-9_-]{1,128}");
-        return response.body();
-    }
-
-    JsonNode get(String workflowId) {
-        Http.Response response = http.get("/api/workflow/" + workflowId);
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
-    static JsonNode task(JsonNode workflow, String ref) {
-        for (JsonNode task : workflow.path("tasks")) {
-            if (task.path("referenceTaskName").asString().equals(ref)) {
-                return task;
-            }
-        }
-        throw new AssertionError("no task " + ref + " in " + workflow.path("tasks"));
-    }
-
-    JsonNode awaitFinalStatus(String commandId) {
-        return await().atMost(PATIENCE).until(() -> http.get("/api/workflow/upgrades/" + commandId),
-                r -> r.status() == 200 && !r.json().path("status").asString().equals("ACCEPTED")).json();
-    }
 
     /** The execution as a client sees it, minus nothing: used to compare before and after a rejected request. */
     String snapshot(String workflowId) {

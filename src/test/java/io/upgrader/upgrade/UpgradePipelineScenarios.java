@@ -9,6 +9,7 @@ import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
 import io.upgrader.kafka.KafkaConfiguration;
 import io.upgrader.support.Http;
+import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.TopicObserver;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,37 +44,14 @@ import static org.awaitility.Awaitility.await;
  * store: the same scenarios run on the in-process infrastructure and, where Docker exists, on real MongoDB
  * and Kafka.
  */
-abstract class UpgradePipelineScenarios {
+abstract class UpgradePipelineScenarios extends UpgradeFixture {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
-    @LocalServerPort
-    int port;
-    @Autowired
-    TopicObserver observed;
     @Autowired
     ExecutionStore executions;
     @Autowired
     JsonMapper json;
-    @Autowired
-    KafkaConnectionDetails kafka;
-    @Value("${upgrader.kafka.command-topic}")
-    String commandTopic;
 
-    Http http;
-    KafkaProducer<String, byte[]> upstream;
-
-    @BeforeEach
-    void connect() {
-        http = new Http(port);
-        upstream = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
-    }
-
-    @AfterEach
-    void disconnect() {
-        upstream.close();
-    }
 
     // --- The seed document's three examples -------------------------------------------------------------
 
@@ -381,48 +359,6 @@ abstract class UpgradePipelineScenarios {
     }
 
     // --- Helpers -----------------------------------------------------------------------------------------
-
-    /** Registers versions 1..n of a fresh definition name, each a list of task reference names. */
-    @SafeVarargs
-    final String registerVersions(List<String>... versions) {
-        String name = "wf_" + UUID.randomUUID().toString().replace("-", "");
-        for (int i = 0; i < versions.length; i++) {
-            List<Map<String, Object>> tasks = new ArrayList<>();
-            for (String ref : versions[i]) {
-                tasks.add(Map.of("name", ref + "_task", "taskReferenceName", ref, "type", "SIMPLE"));
-            }
-            Http.Response response = http.postJson("/api/metadata/workflow",
-                    Map.of("name", name, "version", i + 1, "tasks", tasks));
-            assertThat(response.status()).as(response.body()).isEqualTo(200);
-        }
-        return name;
-    }
-
-    String start(String name, int version, Map<String, Object> input) {
-        Http.Response response = http.postJson("/api/workflow/" + name + "?version=" + version, input);
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.body();
-    }
-
-    JsonNode get(String workflowId) {
-        Http.Response response = http.get("/api/workflow/" + workflowId);
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
-    static JsonNode task(JsonNode workflow, String ref) {
-        for (JsonNode task : workflow.path("tasks")) {
-            if (task.path("referenceTaskName").asString().equals(ref)) {
-                return task;
-            }
-        }
-        throw new AssertionError("no task " + ref + " in " + workflow.path("tasks"));
-    }
-
-    JsonNode awaitFinalStatus(String commandId) {
-        return await().atMost(PATIENCE).until(() -> http.get("/api/workflow/upgrades/" + commandId),
-                r -> r.status() == 200 && !r.json().path("status").asString().equals("ACCEPTED")).json();
-    }
 
     /** Every event for the workflow, each checked against the published schema. */
     List<JsonNode> events(String workflowId) {
