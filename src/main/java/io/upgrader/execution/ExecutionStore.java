@@ -8,6 +8,7 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
 import io.upgrader.mongo.DocumentMapper;
@@ -107,6 +108,36 @@ public class ExecutionStore {
             }
         }
         return applied;
+    }
+
+    /**
+     * A page of the ids of a definition's executions, in id order after {@code afterId}: the walk a bulk
+     * upgrade takes, resumable from the last id it reached.
+     */
+    public List<String> selectIds(String name, Collection<Integer> versions, Collection<WorkflowStatus> statuses,
+                                  Collection<String> workflowIds, String afterId, int limit) {
+        List<Bson> conditions = new ArrayList<>();
+        conditions.add(Filters.eq("workflowName", name));
+        conditions.add(Filters.in("status", statuses.stream().map(Enum::name).toList()));
+        if (!versions.isEmpty()) {
+            conditions.add(Filters.in("workflowVersion", versions));
+        }
+        if (!workflowIds.isEmpty()) {
+            conditions.add(Filters.in("_id", workflowIds));
+        }
+        if (afterId != null) {
+            conditions.add(Filters.gt("_id", afterId));
+        }
+        List<String> ids = new ArrayList<>();
+        workflows.find(Filters.and(conditions)).projection(Projections.include("_id")).sort(Sorts.ascending("_id"))
+                .limit(limit).forEach(document -> ids.add(document.getString("_id")));
+        return ids;
+    }
+
+    /** How many executions hold an applied upgrade whose commandId starts so. */
+    public long countApplied(String commandIdPrefix) {
+        return workflows.countDocuments(Filters.regex("upgradeHistory.commandId",
+                "^" + java.util.regex.Pattern.quote(commandIdPrefix)));
     }
 
     public Optional<Workflow> findByTaskId(String taskId) {

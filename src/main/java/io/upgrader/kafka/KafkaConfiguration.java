@@ -41,6 +41,12 @@ public class KafkaConfiguration {
                 .config(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(maxMessageBytes(topics))).build();
     }
 
+    @Bean
+    NewTopic upgradeBulkTopic(UpgradeTopics topics) {
+        return TopicBuilder.name(topics.bulkTopic()).partitions(topics.partitions())
+                .replicas(topics.replicationFactor()).build();
+    }
+
     /** Room for the largest command plus Kafka's record overhead. */
     private static long maxMessageBytes(UpgradeTopics topics) {
         return topics.maxCommandSize().toBytes() + 64 * 1024;

@@ -12,6 +12,7 @@ public record UpgradeTopics(
         String commandTopic,
         String eventTopic,
         String deadLetterTopic,
+        String bulkTopic,
         int partitions,
         short replicationFactor,
         Duration sendTimeout,

@@ -10,6 +10,11 @@ public interface UpgradeCommandBus {
      */
     void publish(UpgradeCommand command);
 
+    /** Returns once all commands are durably held; an implementation may send them together. */
+    default void publishAll(java.util.List<UpgradeCommand> commands) {
+        commands.forEach(this::publish);
+    }
+
     class CommandNotPublishedException extends RuntimeException {
         public CommandNotPublishedException(String message, Throwable cause) {
             super(message, cause);

@@ -20,7 +20,8 @@ public record UpgradeEvent(
         int toVersion,
         List<String> skippedTasks,
         String reason,
-        Instant occurredAt) {
+        Instant occurredAt,
+        String batchId) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -46,6 +47,7 @@ public record UpgradeEvent(
         };
         return new UpgradeEvent(SCHEMA_VERSION, eventIdFor(status.commandId()), type, status.commandId(),
                 status.workflowId(), status.workflowName(), status.fromVersion(), status.toVersion(),
-                status.skippedTasks(), status.reason(), status.completedAt());
+                status.skippedTasks(), status.reason(), status.completedAt(),
+                BatchCommandIds.batchIdOf(status.commandId()).orElse(null));
     }
 }

@@ -12,7 +12,9 @@ import org.bson.Document;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +59,19 @@ public class UpgradeStatusStore {
                     found.put(status.commandId(), status);
                 });
         return found;
+    }
+
+    /** The recorded statuses of the commands whose commandId starts so (NOOP and REJECTED ones of a batch). */
+    public List<UpgradeStatus> findByCommandIdPrefix(String prefix, int limit) {
+        List<UpgradeStatus> found = new ArrayList<>();
+        commands.find(Filters.regex("_id", "^" + java.util.regex.Pattern.quote(prefix))).limit(limit)
+                .forEach(document -> found.add(status(document)));
+        return found;
+    }
+
+    public long countByCommandIdPrefix(String prefix, UpgradeStatus.State state) {
+        return commands.countDocuments(Filters.and(Filters.regex("_id", "^" + java.util.regex.Pattern.quote(prefix)),
+                Filters.eq("status", state.name())));
     }
 
     public Optional<KeyedRequest> findByIdempotencyKey(String workflowId, String key) {

@@ -1,0 +1,180 @@
+package io.upgrader.bulk;
+
+import io.upgrader.definition.DefinitionStore;
+import io.upgrader.definition.WorkflowDef;
+import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.Workflow;
+import io.upgrader.kafka.UpgradeTopics;
+import io.upgrader.upgrade.BatchCommandIds;
+import io.upgrader.upgrade.UpgradeCommand;
+import io.upgrader.upgrade.UpgradeOutcome;
+import io.upgrader.upgrade.UpgradePlanner;
+import io.upgrader.upgrade.UpgradeStatus;
+import io.upgrader.upgrade.UpgradeStatusStore;
+import io.upgrader.web.ApiException;
+import io.upgrader.web.Identifiers;
+import io.upgrader.web.StorableInput;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.Principal;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bulk upgrades: a selection of one definition's executions moved to one version, expanded into one command
+ * per execution through Kafka, so each goes through the same checks and exactly-once apply as a single one.
+ */
+@RestController
+@RequestMapping("/api/workflow/upgrade/bulk")
+public class BulkUpgradeController {
+
+    private static final int MAX_LISTED = 1000;
+    private static final int DRY_RUN_PAGE = 500;
+
+    /** 202 body of an accepted bulk upgrade. */
+    public record Accepted(String batchId, BulkBatch.State state) {
+    }
+
+    /** A dry run: what the bulk upgrade would do to the executions it selects now. */
+    public record DryRun(boolean dryRun, long selected, long wouldUpgrade, long wouldNoop, long wouldReject,
+                         List<Map<String, String>> rejections) {
+    }
+
+    /** Where a bulk upgrade stands. */
+    public record Progress(String batchId, BulkBatch.State state, long selected, long accepted, long applied,
+                           long noop, long rejected, long pending, double progress,
+                           List<Map<String, String>> rejections, Instant createdAt, Instant expandedAt) {
+    }
+
+    private final BulkBatchStore batches;
+    private final DefinitionStore definitions;
+    private final ExecutionStore executions;
+    private final UpgradeStatusStore statuses;
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final UpgradeTopics topics;
+    private final Clock clock;
+
+    public BulkUpgradeController(BulkBatchStore batches, DefinitionStore definitions, ExecutionStore executions,
+                                 UpgradeStatusStore statuses, KafkaTemplate<String, byte[]> kafka,
+                                 UpgradeTopics topics, Clock clock) {
+        this.batches = batches;
+        this.definitions = definitions;
+        this.executions = executions;
+        this.statuses = statuses;
+        this.kafka = kafka;
+        this.topics = topics;
+        this.clock = clock;
+    }
+
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<?> bulkUpgrade(@RequestBody BulkUpgradeRequest request, Principal caller) {
+        WorkflowDef target = check(request);
+        if (request.dryRun()) {
+            return ResponseEntity.ok(dryRun(request, target));
+        }
+        String batchId = UUID.randomUUID().toString();
+        batches.insert(new BulkBatch(batchId, request, BulkBatch.State.EXPANDING, 0, null,
+                caller == null ? null : caller.getName(), clock.instant(), null));
+        try {
+            kafka.send(topics.bulkTopic(), batchId, batchId.getBytes(StandardCharsets.UTF_8))
+                    .get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw notPublished();
+        } catch (Exception e) {
+            throw notPublished();
+        }
+        return ResponseEntity.accepted().location(URI.create("/api/workflow/upgrade/bulk/" + batchId))
+                .body(new Accepted(batchId, BulkBatch.State.EXPANDING));
+    }
+
+    private ApiException notPublished() {
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "The bulk upgrade could not be handed to Kafka within "
+                + topics.sendTimeout().toSeconds() + "s; nothing was started, retry later", true, List.of());
+    }
+
+    @GetMapping("/{batchId}")
+    public Progress progress(@PathVariable String batchId) {
+        BulkBatch batch = batches.find(Identifiers.check("batchId", batchId))
+                .orElseThrow(() -> ApiException.notFound("Bulk upgrade " + batchId + " not found"));
+        String prefix = BatchCommandIds.prefix(batchId);
+        long applied = executions.countApplied(prefix);
+        long noop = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.NOOP);
+        long rejected = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.REJECTED);
+        List<Map<String, String>> rejections = statuses.findByCommandIdPrefix(prefix, MAX_LISTED).stream()
+                .filter(s -> s.status() == UpgradeStatus.State.REJECTED)
+                .map(s -> Map.of("commandId", s.commandId(), "workflowId", s.workflowId(), "reason", s.reason()))
+                .toList();
+        long done = applied + noop + rejected;
+        double progress = batch.state() == BulkBatch.State.EXPANDED && batch.selected() == 0 ? 1.0
+                : batch.selected() == 0 ? 0.0 : Math.min(1.0, (double) done / batch.selected());
+        return new Progress(batchId, batch.state(), batch.selected(), batch.selected(), applied, noop, rejected,
+                Math.max(0, batch.selected() - done), progress, rejections, batch.createdAt(), batch.expandedAt());
+    }
+
+    private WorkflowDef check(BulkUpgradeRequest request) {
+        if (request.name() == null || request.name().isBlank()) {
+            throw ApiException.badRequest("name", "name is required");
+        }
+        if (request.toVersion() == null || request.toVersion() < 1) {
+            throw ApiException.badRequest("toVersion", "toVersion must be an integer of at least 1");
+        }
+        for (int i = 0; i < request.workflowIds().size(); i++) {
+            Identifiers.check("workflowIds[" + i + "]", request.workflowIds().get(i));
+        }
+        StorableInput.require("taskOutput", request.taskOutput());
+        StorableInput.require("workflowInput", request.workflowInput());
+        return definitions.find(request.name(), request.toVersion()).orElseThrow(() -> ApiException.badRequest(
+                "toVersion", "Workflow definition '" + request.name() + "' has no version " + request.toVersion()));
+    }
+
+    /** Plans every selected execution with the same planner as the apply; publishes and stores nothing. */
+    private DryRun dryRun(BulkUpgradeRequest request, WorkflowDef target) {
+        long selected = 0;
+        long upgrade = 0;
+        long noop = 0;
+        List<Map<String, String>> rejections = new ArrayList<>();
+        Instant now = clock.instant();
+        String cursor = null;
+        while (true) {
+            List<String> page = executions.selectIds(request.name(), request.fromVersions(), request.statuses(),
+                    request.workflowIds(), cursor, DRY_RUN_PAGE);
+            if (page.isEmpty()) {
+                return new DryRun(true, selected, upgrade, noop, selected - upgrade - noop, rejections);
+            }
+            Map<String, Workflow> current = executions.findAll(page);
+            for (String workflowId : page) {
+                selected++;
+                UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, "dry-run", workflowId,
+                        request.name(), request.toVersion(), request.taskOutput(), request.workflowInput(), now, null,
+                        request.taskMapping());
+                UpgradeOutcome outcome = UpgradePlanner.plan(current.get(workflowId), target, command, now);
+                if (outcome instanceof UpgradeOutcome.Upgraded) {
+                    upgrade++;
+                } else if (outcome instanceof UpgradeOutcome.Unchanged) {
+                    noop++;
+                } else if (rejections.size() < MAX_LISTED) {
+                    rejections.add(Map.of("workflowId", workflowId, "reason",
+                            ((UpgradeOutcome.Rejected) outcome).rejection().message()));
+                }
+            }
+            cursor = page.get(page.size() - 1);
+        }
+    }
+}
