@@ -18,7 +18,7 @@ public record BulkUpgradeRequest(
         Map<String, Map<String, Object>> taskOutput,
         Map<String, Object> workflowInput,
         Map<String, String> taskMapping,
-        boolean dryRun) {
+        Boolean dryRun) {
 
     public BulkUpgradeRequest {
         fromVersions = fromVersions == null ? List.of() : List.copyOf(fromVersions);
@@ -28,5 +28,6 @@ public record BulkUpgradeRequest(
         taskOutput = taskOutput == null ? Map.of() : taskOutput;
         workflowInput = workflowInput == null ? Map.of() : workflowInput;
         taskMapping = taskMapping == null ? Map.of() : taskMapping;
+        dryRun = Boolean.TRUE.equals(dryRun);
     }
 }

@@ -20,6 +20,8 @@ import java.lang.annotation.Target;
         "upgrader.kafka.partitions=3",
         "upgrader.kafka.retry-max-interval=1s",
         "upgrader.kafka.consumer-concurrency=2",
+        // Small pages, so that bulk expansions in tests span several pages and cursor steps.
+        "upgrader.bulk.page-size=7",
         TestCredentials.TOKENS_PROPERTY,
         TestCredentials.KEYS_PROPERTY
 })
