@@ -21,6 +21,8 @@ final class BenchOptions {
     int warmupExecutions = 10_000;
     int warmupSeconds = 5;
     boolean quick;
+    /** Executions of the bulk-upgrade phase (their own definition). */
+    int bulkExecutions = 100_000;
     /** External infrastructure off the loopback interface is refused unless this is set. */
     boolean allowRemote;
 
@@ -34,6 +36,7 @@ final class BenchOptions {
             options.commands = 2_000;
             options.durationSeconds = 5;
             options.scaleExecutions = List.of(2_000, 20_000);
+            options.bulkExecutions = 2_000;
             options.warmupExecutions = 2_000;
             options.warmupSeconds = 3;
         }
@@ -47,6 +50,7 @@ final class BenchOptions {
                 case "--commands" -> options.commands = positive(flag, value(list, ++i, flag));
                 case "--duration-seconds" -> options.durationSeconds = positive(flag, value(list, ++i, flag));
                 case "--scale-commands" -> options.scaleCommands = positive(flag, value(list, ++i, flag));
+                case "--bulk-executions" -> options.bulkExecutions = positive(flag, value(list, ++i, flag));
                 case "--warmup-executions" -> options.warmupExecutions = positive(flag, value(list, ++i, flag));
                 case "--warmup-seconds" -> options.warmupSeconds = positive(flag, value(list, ++i, flag));
                 case "--scale-executions" -> {
@@ -76,7 +80,7 @@ final class BenchOptions {
 
     static String usage() {
         return "usage: Benchmark [--quick] [--executions N] [--clients C] [--commands M] [--duration-seconds D]"
-                + " [--scale-executions \"10000,1000000\"] [--scale-commands K] [--warmup-executions W]"
+                + " [--scale-executions \"10000,1000000\"] [--scale-commands K] [--bulk-executions B] [--warmup-executions W]"
                 + " [--warmup-seconds S] [--allow-remote-infrastructure]";
     }
 

@@ -115,6 +115,7 @@ public final class Benchmark {
                 scalePoint(scales.get(i), scaleResults);
             }
             scaleRows(scaleResults);
+            bulkPhase();
         } catch (Exception e) {
             code = 1;
             report.note("the run stopped early: " + e);
@@ -512,6 +513,75 @@ public final class Benchmark {
         report.note(String.format(Locale.ROOT, "%s timed out (%,d of %,d events); the service then took %.0f s to"
                         + " work off the rest%s", label, result.received, result.sent, drain.seconds(),
                 drain.drained() ? "" : " and had not finished (" + drain.finalLag() + " commands left)"));
+    }
+
+    // ---------------------------------------------------------------- bulk
+
+    private static final String BULK_WORKFLOW = "bench_bulk";
+    private static final long BULK_BUDGET_SECONDS = 900;
+
+    /**
+     * A bulk upgrade of {@code --bulk-executions} executions of their own definition (so that no other phase's
+     * executions are selected): time from the request until every one is applied, expansion through Kafka
+     * included. Bounded in time: a store too slow for the count reports the rate it reached.
+     */
+    private void bulkPhase() throws Exception {
+        phase("bulk");
+        for (int version : List.of(1, 2)) {
+            String body = "{\"name\":\"" + BULK_WORKFLOW + "\",\"version\":" + version + ",\"tasks\":["
+                    + (version == 2 ? "{\"name\":\"pre\",\"taskReferenceName\":\"pre\",\"type\":\"WAIT\"}," : "")
+                    + "{\"name\":\"w\",\"taskReferenceName\":\"w\",\"type\":\"WAIT\"}]}";
+            HttpResponse<String> response = service.post("/api/metadata/workflow?overwrite=true", body);
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException("registering " + BULK_WORKFLOW + " answered " + response.statusCode());
+            }
+        }
+        JsonMapper json = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        WorkflowDef bulkV1 = json.readValue(service.get("/api/metadata/workflow/" + BULK_WORKFLOW + "?version=1")
+                .body(), WorkflowDef.class);
+        int count = options.bulkExecutions;
+        long seedStarted = System.nanoTime();
+        new ExecutionPool(workflows, bulkV1).seed(count);
+        log(String.format(Locale.ROOT, "bulk: seeded %,d executions in %.1f s", count,
+                (System.nanoTime() - seedStarted) / 1e9));
+        long started = System.nanoTime();
+        HttpResponse<String> accepted = service.post("/api/workflow/upgrade/bulk", "{\"name\":\"" + BULK_WORKFLOW
+                + "\",\"fromVersions\":[1],\"toVersion\":2}");
+        if (accepted.statusCode() != 202) {
+            throw new IllegalStateException("bulk upgrade answered " + accepted.statusCode() + ": " + accepted.body());
+        }
+        String batchId = json.readTree(accepted.body()).path("batchId").asString();
+        long deadline = started + BULK_BUDGET_SECONDS * 1_000_000_000L;
+        tools.jackson.databind.JsonNode progress = json.readTree("{}");
+        while (System.nanoTime() < deadline) {
+            try {
+                progress = json.readTree(service.get("/api/workflow/upgrade/bulk/" + batchId).body());
+            } catch (java.io.IOException e) {
+                // The progress counts scan the in-process store, which the apply holds busy: ask again later.
+                log("bulk: progress not answered in time (" + e.getMessage() + "); asking again");
+            }
+            if ("EXPANDED".equals(progress.path("state").asString()) && progress.path("pending").asLong() == 0
+                    && progress.path("selected").asLong() > 0) {
+                break;
+            }
+            ServiceProcess.pace(1000);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long applied = progress.path("applied").asLong();
+        long selected = progress.path("selected").asLong();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("executions", count);
+        details.put("selected", selected);
+        details.put("applied", applied);
+        details.put("seconds", seconds);
+        details.put("finished", applied == count);
+        report.phase("bulk", details);
+        report.info("bulk upgrade", String.format(Locale.ROOT, "bulk upgrade of %,d executions (expansion through"
+                + " Kafka included)", count), applied / seconds, "upgrades/s", String.format(Locale.ROOT,
+                "%,d of %,d applied in %.1f s%s", applied, count, seconds, applied == count ? ""
+                        : ", stopped at the " + BULK_BUDGET_SECONDS + " s budget"));
+        log(String.format(Locale.ROOT, "bulk: %,d of %,d applied in %.1f s (%.0f/s)", applied, count, seconds,
+                applied / seconds));
     }
 
     // ---------------------------------------------------------------- scale
