@@ -1,5 +1,6 @@
 package io.upgrader.bulk;
 
+import io.upgrader.contract.ContractSchema;
 import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.execution.ExecutionStore;
@@ -12,6 +13,7 @@ import io.upgrader.upgrade.UpgradePlanner;
 import io.upgrader.upgrade.UpgradeStatus;
 import io.upgrader.upgrade.UpgradeStatusStore;
 import io.upgrader.web.ApiException;
+import io.upgrader.web.ErrorBody;
 import io.upgrader.web.Identifiers;
 import io.upgrader.web.StorableInput;
 import org.springframework.http.HttpStatus;
@@ -24,6 +26,9 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -69,10 +74,12 @@ public class BulkUpgradeController {
     private final KafkaTemplate<String, byte[]> kafka;
     private final UpgradeTopics topics;
     private final Clock clock;
+    private final JsonMapper json;
 
     public BulkUpgradeController(BulkBatchStore batches, DefinitionStore definitions, ExecutionStore executions,
                                  UpgradeStatusStore statuses, KafkaTemplate<String, byte[]> kafka,
-                                 UpgradeTopics topics, Clock clock) {
+                                 UpgradeTopics topics, Clock clock, JsonMapper json) {
+        this.json = json;
         this.batches = batches;
         this.definitions = definitions;
         this.executions = executions;
@@ -83,7 +90,15 @@ public class BulkUpgradeController {
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<?> bulkUpgrade(@RequestBody BulkUpgradeRequest request, Principal caller) {
+    public ResponseEntity<?> bulkUpgrade(@RequestBody JsonNode body, Principal caller) {
+        List<ErrorBody.ValidationError> violations = ContractSchema.BULK_UPGRADE_REQUEST.validate(body).stream()
+                .map(v -> new ErrorBody.ValidationError(v.path().isEmpty() ? "body" : v.path(), v.message())).toList();
+        if (!violations.isEmpty()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid bulk upgrade request: " + violations.stream()
+                    .map(v -> v.path() + ": " + v.message()).reduce((a, b) -> a + "; " + b).orElseThrow(), false,
+                    violations);
+        }
+        BulkUpgradeRequest request = json.treeToValue(body, BulkUpgradeRequest.class);
         WorkflowDef target = check(request);
         if (request.dryRun()) {
             return ResponseEntity.ok(dryRun(request, target));

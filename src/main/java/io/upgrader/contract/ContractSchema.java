@@ -21,6 +21,7 @@ public final class ContractSchema {
     public static final ContractSchema UPGRADE_REQUEST = load("upgrade-request.schema.json");
     public static final ContractSchema UPGRADE_COMMAND = load("upgrade-command.schema.json");
     public static final ContractSchema UPGRADE_EVENT = load("upgrade-event.schema.json");
+    public static final ContractSchema BULK_UPGRADE_REQUEST = load("bulk-upgrade-request.schema.json");
 
     /** A place in the instance ("version", "taskOutput.x", or "" for the whole document) and what is wrong. */
     public record Violation(String path, String message) {
@@ -61,13 +62,28 @@ public final class ContractSchema {
         return new Violation(path, error.getMessage());
     }
 
-    /** "/taskOutput/a" (a JSON Pointer) becomes "taskOutput.a", the path style of Conductor's validationErrors. */
+    /**
+     * "/taskOutput/a" (a JSON Pointer) becomes "taskOutput.a", and "/workflowIds/0" becomes "workflowIds[0]":
+     * the path style of Conductor's validationErrors.
+     */
     private static String dotted(String pointer) {
         String path = pointer.startsWith("/") ? pointer.substring(1) : pointer.startsWith("$") ? pointer.substring(1) : pointer;
         if (path.startsWith(".")) {
             path = path.substring(1);
         }
-        return path.replace('/', '.').replace("~1", "/").replace("~0", "~");
+        if (path.isEmpty()) {
+            return path;
+        }
+        StringBuilder dotted = new StringBuilder();
+        for (String segment : path.split("[/.]")) {
+            String key = segment.replace("~1", "/").replace("~0", "~");
+            if (!key.isEmpty() && key.chars().allMatch(Character::isDigit) && dotted.length() > 0) {
+                dotted.append('[').append(key).append(']');
+            } else {
+                dotted.append(dotted.length() == 0 ? "" : ".").append(key);
+            }
+        }
+        return dotted.toString();
     }
 
     @Override
