@@ -13,8 +13,8 @@ import io.upgrader.upgrade.UpgradePlanner;
 import io.upgrader.upgrade.UpgradeStatus;
 import io.upgrader.upgrade.UpgradeStatusStore;
 import io.upgrader.web.ApiException;
-import io.upgrader.web.ErrorBody;
 import io.upgrader.web.Identifiers;
+import io.upgrader.web.SchemaCheckedBody;
 import io.upgrader.web.StorableInput;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -91,13 +91,7 @@ public class BulkUpgradeController {
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<?> bulkUpgrade(@RequestBody JsonNode body, Principal caller) {
-        List<ErrorBody.ValidationError> violations = ContractSchema.BULK_UPGRADE_REQUEST.validate(body).stream()
-                .map(v -> new ErrorBody.ValidationError(v.path().isEmpty() ? "body" : v.path(), v.message())).toList();
-        if (!violations.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid bulk upgrade request: " + violations.stream()
-                    .map(v -> v.path() + ": " + v.message()).reduce((a, b) -> a + "; " + b).orElseThrow(), false,
-                    violations);
-        }
+        SchemaCheckedBody.require(ContractSchema.BULK_UPGRADE_REQUEST, body, "bulk upgrade request");
         BulkUpgradeRequest request = json.treeToValue(body, BulkUpgradeRequest.class);
         WorkflowDef target = check(request);
         if (request.dryRun()) {

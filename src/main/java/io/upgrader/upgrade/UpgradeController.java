@@ -4,6 +4,7 @@ import io.upgrader.contract.ContractSchema;
 import io.upgrader.web.ApiException;
 import io.upgrader.web.ErrorBody.ValidationError;
 import io.upgrader.web.Identifiers;
+import io.upgrader.web.SchemaCheckedBody;
 import io.upgrader.web.StorableInput;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -80,13 +81,7 @@ public class UpgradeController {
             throw ApiException.badRequest("waitForSeconds", "waitForSeconds must be between 0 and "
                     + MAX_WAIT_SECONDS);
         }
-        List<ValidationError> violations = ContractSchema.UPGRADE_REQUEST.validate(body).stream()
-                .map(v -> new ValidationError(v.path().isEmpty() ? "body" : v.path(), v.message())).toList();
-        if (!violations.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid upgrade request: " + violations.stream()
-                    .map(v -> v.path().isEmpty() ? v.message() : v.path() + ": " + v.message())
-                    .reduce((a, b) -> a + "; " + b).orElseThrow(), false, violations);
-        }
+        SchemaCheckedBody.require(ContractSchema.UPGRADE_REQUEST, body, "upgrade request");
         UpgradeRequest request = json.treeToValue(body, UpgradeRequest.class);
         StorableInput.require("taskOutput", request.taskOutput());
         StorableInput.require("workflowInput", request.workflowInput());
