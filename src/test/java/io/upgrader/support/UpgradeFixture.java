@@ -91,8 +91,13 @@ public abstract class UpgradeFixture {
         throw new AssertionError("no task " + ref + " in " + workflow.path("tasks"));
     }
 
+    /** How long the helpers wait for the consumer; a test class may ask for less. */
+    protected Duration patience() {
+        return PATIENCE;
+    }
+
     protected JsonNode awaitFinalStatus(String commandId) {
-        return await().atMost(PATIENCE).until(() -> http.get("/api/workflow/upgrades/" + commandId),
+        return await().atMost(patience()).until(() -> http.get("/api/workflow/upgrades/" + commandId),
                 r -> r.status() == 200 && !r.json().path("status").asString().equals("ACCEPTED")).json();
     }
 }

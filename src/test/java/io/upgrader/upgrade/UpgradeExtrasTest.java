@@ -3,6 +3,7 @@ package io.upgrader.upgrade;
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
+import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.TopicObserver;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -42,40 +43,31 @@ import static org.awaitility.Awaitility.await;
  * server: dry run, waiting for the outcome, the upgrade history and taskMapping for a renamed running task.
  */
 @EmbeddedInfrastructureTest
-class UpgradeExtrasTest {
+class UpgradeExtrasTest extends UpgradeFixture {
 
     private static final Duration PATIENCE = Duration.ofSeconds(15);
     /** The id of the service's command listener container (UpgradeCommandListener). */
     private static final String COMMAND_LISTENER = "upgrade-commands";
     private static final ExecutorService BACKGROUND = Executors.newCachedThreadPool();
 
-    @LocalServerPort
-    int port;
-    @Autowired
-    TopicObserver observed;
     @Autowired
     JsonMapper json;
     @Autowired
-    KafkaConnectionDetails kafka;
-    @Autowired
     KafkaListenerEndpointRegistry listeners;
-    @Value("${upgrader.kafka.command-topic}")
-    String commandTopic;
 
-    Http http;
-    KafkaProducer<String, byte[]> upstream;
+
+    @Override
+    protected Duration patience() {
+        return PATIENCE;
+    }
 
     @BeforeEach
-    void connect() {
-        http = new Http(port);
-        upstream = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+    void listenerRuns() {
         assertThat(commandListener().isRunning()).as("the command listener runs at the start of each test").isTrue();
     }
 
     @AfterEach
-    void disconnect() {
-        upstream.close();
+    void listenerRunsAgain() {
         // Whatever a test did, the shared context's consumer must run again for the next one.
         if (!commandListener().isRunning()) {
             commandListener().start();
@@ -608,16 +600,6 @@ class UpgradeExtrasTest {
         return Map.of("name", ref + "_task", "taskReferenceName", ref, "type", type);
     }
 
-    /** Registers versions 1..n of a fresh definition name, each a list of task reference names. */
-    @SafeVarargs
-    private String registerVersions(List<String>... versions) {
-        List<List<Map<String, Object>>> tasks = new ArrayList<>();
-        for (List<String> refs : versions) {
-            tasks.add(refs.stream().map(ref -> simple(ref + "_task", ref)).toList());
-        }
-        return register(tasks.toArray(List[]::new));
-    }
-
     @SafeVarargs
     private String register(List<Map<String, Object>>... versions) {
         String name = "wf_" + UUID.randomUUID().toString().replace("-", "");
@@ -629,36 +611,10 @@ class UpgradeExtrasTest {
         return name;
     }
 
-    private String start(String name, int version, Map<String, Object> input) {
-        Http.Response response = http.postJson("/api/workflow/" + name + "?version=" + version, input);
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.body();
-    }
-
-    private JsonNode get(String workflowId) {
-        Http.Response response = http.get("/api/workflow/" + workflowId);
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
-    private static JsonNode task(JsonNode workflow, String ref) {
-        for (JsonNode task : workflow.path("tasks")) {
-            if (task.path("referenceTaskName").asString().equals(ref)) {
-                return task;
-            }
-        }
-        throw new AssertionError("no task " + ref + " in " + workflow.path("tasks"));
-    }
-
     private static List<String> refs(JsonNode workflow) {
         List<String> refs = new ArrayList<>();
         workflow.path("tasks").forEach(task -> refs.add(task.path("referenceTaskName").asString()));
         return refs;
-    }
-
-    private JsonNode awaitFinalStatus(String commandId) {
-        return await().atMost(PATIENCE).until(() -> http.get("/api/workflow/upgrades/" + commandId),
-                r -> r.status() == 200 && !r.json().path("status").asString().equals("ACCEPTED")).json();
     }
 
     private void assertUnchanged(String workflowId, int version) {
