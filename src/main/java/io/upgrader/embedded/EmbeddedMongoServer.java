@@ -6,11 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
 /**
  * A MongoDB-wire server inside this JVM (mongo-java-server), storing its data in an H2 MVStore
- * file so it survives a restart. It speaks the protocol the MongoDB driver needs, but it is not
+ * file so it survives a restart, its queries narrowed by unique indexes as MongoDB's are
+ * ({@link IndexSeekingH2Backend}). It speaks the protocol the MongoDB driver needs, but it is not
  * MongoDB: it implements a subset of the query language and none of the replication features.
  */
 public final class EmbeddedMongoServer implements AutoCloseable {
@@ -29,7 +29,7 @@ public final class EmbeddedMongoServer implements AutoCloseable {
     public static EmbeddedMongoServer start(String host, int port, Path h2File) {
         Path file = h2File.toAbsolutePath().normalize();
         createParentDirectories(file);
-        MongoServer server = new MongoServer(new H2Backend(file.toString()));
+        MongoServer server = new MongoServer(IndexSeekingH2Backend.inFile(file.toString()));
         try {
             server.bind(host, port);
         } catch (Exception e) {

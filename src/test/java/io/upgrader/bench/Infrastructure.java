@@ -1,8 +1,8 @@
 package io.upgrader.bench;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.upgrader.embedded.EmbeddedKafkaBroker;
+import io.upgrader.embedded.IndexSeekingH2Backend;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +17,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The broker and the store the benchmark runs against: by default an in-process Kafka broker (KRaft) and an
- * in-process MongoDB-wire server (memory backend) in this JVM, both on 127.0.0.1; or the servers named by
+ * in-process MongoDB-wire server (the embedded mode's H2 backend, in a temporary file) in this JVM, both on 127.0.0.1; or the servers named by
  * KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI.
  */
 final class Infrastructure implements AutoCloseable {
@@ -31,17 +31,17 @@ final class Infrastructure implements AutoCloseable {
     final boolean embeddedMongo;
 
     private EmbeddedKafkaBroker broker;
-    private Path kafkaDir;
+    private Path dataDir;
     private MongoServer mongoServer;
 
     private Infrastructure(String kafkaBootstrap, String mongoUri, boolean embeddedKafka, boolean embeddedMongo,
-                           EmbeddedKafkaBroker broker, Path kafkaDir, MongoServer mongoServer) {
+                           EmbeddedKafkaBroker broker, Path dataDir, MongoServer mongoServer) {
         this.kafkaBootstrap = kafkaBootstrap;
         this.mongoUri = mongoUri;
         this.embeddedKafka = embeddedKafka;
         this.embeddedMongo = embeddedMongo;
         this.broker = broker;
-        this.kafkaDir = kafkaDir;
+        this.dataDir = dataDir;
         this.mongoServer = mongoServer;
     }
 
@@ -53,24 +53,24 @@ final class Infrastructure implements AutoCloseable {
             requireLoopback("MONGODB_URI", externalMongo);
         }
         EmbeddedKafkaBroker broker = null;
-        Path kafkaDir = null;
+        Path dataDir = null;
         MongoServer mongo = null;
         try {
+            dataDir = Files.createTempDirectory("bench-data-");
             String bootstrap = externalKafka;
             if (bootstrap == null) {
-                kafkaDir = Files.createTempDirectory("bench-kafka-");
-                broker = EmbeddedKafkaBroker.start(HOST, freePort(), kafkaDir);
+                broker = EmbeddedKafkaBroker.start(HOST, freePort(), dataDir.resolve("kafka"));
                 bootstrap = broker.bootstrapServers();
             }
             String uri = externalMongo;
             if (uri == null) {
-                mongo = new MongoServer(new MemoryBackend());
+                mongo = new MongoServer(IndexSeekingH2Backend.inFile(dataDir.resolve("mongo.mv").toString()));
                 mongo.bind(HOST, freePort());
                 uri = "mongodb://" + HOST + ":" + mongo.getLocalAddress().getPort() + "/" + DEFAULT_DATABASE;
             }
             Infrastructure infrastructure = new Infrastructure(bootstrap, uri, externalKafka == null,
-                    externalMongo == null, broker, kafkaDir, mongo);
-            // Ctrl-C or a crash: stop the broker and the store and remove the broker's log dir all the same.
+                    externalMongo == null, broker, dataDir, mongo);
+            // Ctrl-C or a crash: stop the broker and the store and remove their data directory all the same.
             Runtime.getRuntime().addShutdownHook(new Thread(infrastructure::close, "bench-infrastructure-stop"));
             return infrastructure;
         } catch (IOException | RuntimeException e) {
@@ -80,14 +80,14 @@ final class Infrastructure implements AutoCloseable {
             if (mongo != null) {
                 mongo.shutdownNow();
             }
-            deleteTree(kafkaDir);
+            deleteTree(dataDir);
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
 
     String describe() {
         return "Kafka " + (embeddedKafka ? "in-process broker (KRaft) at " : "external at ") + kafkaBootstrap
-                + ", MongoDB " + (embeddedMongo ? "in-process mongo-java-server (memory backend) at " : "external at ")
+                + ", MongoDB " + (embeddedMongo ? "in-process mongo-java-server (H2 file backend) at " : "external at ")
                 + redact(mongoUri);
     }
 
@@ -107,8 +107,8 @@ final class Infrastructure implements AutoCloseable {
                 mongoServer = null;
                 m.shutdownNow();
             }
-            deleteTree(kafkaDir);
-            kafkaDir = null;
+            deleteTree(dataDir);
+            dataDir = null;
         }
     }
 

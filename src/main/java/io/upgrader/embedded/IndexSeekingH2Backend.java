@@ -1,0 +1,97 @@
+package io.upgrader.embedded;
+
+import java.util.Optional;
+
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.bson.Document;
+
+/**
+ * mongo-java-server's H2 backend, whose collections narrow a query with a unique index whose fields it pins
+ * ({@link UniqueIndexSeek}), so that a conditional write on {@code {_id, revision}} costs the same with ten
+ * thousand or a million executions stored. Everything else, the file format included, is the H2 backend's.
+ */
+public final class IndexSeekingH2Backend extends H2Backend {
+
+    private IndexSeekingH2Backend(MVStore store) {
+        super(store);
+    }
+
+    /** Stored in {@code file}, which is created when missing and reopened with its data otherwise. */
+    public static IndexSeekingH2Backend inFile(String file) {
+        return new IndexSeekingH2Backend(MVStore.open(file));
+    }
+
+    /** Kept in memory only: for tests and benchmarks. */
+    public static IndexSeekingH2Backend inMemory() {
+        return new IndexSeekingH2Backend(MVStore.open(null));
+    }
+
+    @Override
+    protected MongoDatabase openOrCreateDatabase(String databaseName) {
+        return new Database(databaseName);
+    }
+
+    /** An inner class: H2Database's constructor opens the stored collections, before any field of ours is set. */
+    private final class Database extends H2Database {
+
+        // H2Database's own map names (package-private there), so that a file written by the plain H2 backend opens here and back.
+        private static final String DATA_MAP_PREFIX = "databases.";
+        private static final String META_MAP_PREFIX = "meta.";
+
+        Database(String databaseName) {
+            super(databaseName, getMvStore(), getCursorRegistry());
+        }
+
+        @Override
+        protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+            String fullName = getFullCollectionNamespace(collectionName);
+            MVStore store = getMvStore();
+            MVMap<Object, Document> data = store.openMap(DATA_MAP_PREFIX + fullName);
+            MVMap<String, Object> meta = store.openMap(META_MAP_PREFIX + fullName);
+            return new Collection(this, collectionName, options, data, meta, cursorRegistry);
+        }
+    }
+
+    private static final class Collection extends H2Collection {
+
+        private final UniqueIndexSeek<Object> seek = new UniqueIndexSeek<>();
+
+        Collection(MongoDatabase database, String collectionName, CollectionOptions options,
+                   MVMap<Object, Document> data, MVMap<String, Object> meta, CursorRegistry cursors) {
+            super(database, collectionName, options, data, meta, cursors);
+        }
+
+        @Override
+        public void addIndex(Index<Object> index) {
+            super.addIndex(index);
+            seek.added(index);
+        }
+
+        @Override
+        public void dropIndex(String indexName) {
+            super.dropIndex(indexName);
+            seek.dropped(indexName);
+        }
+
+        @Override
+        protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
+                                             int batchSize, Document fieldSelector) {
+            Optional<Iterable<Object>> candidates = seek.candidates(query, orderBy);
+            if (candidates.isPresent()) {
+                return matchDocuments(query, candidates.get(), orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            }
+            return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.upgrader.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The queries the service makes, through the real driver, answer the same with the narrowing as the plain
+ * collection's scan would; and the file stays the H2 backend's.
+ */
+class IndexSeekingH2BackendTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void conditionalWritesTouchOnlyTheDocumentWhoseConditionsHold() {
+        withCollection(IndexSeekingH2Backend.inMemory(), workflows -> {
+            seed(workflows, 500);
+            assertThat(workflows.find(Filters.and(Filters.eq("_id", "wf-7"), Filters.eq("revision", 7))).first())
+                    .isNotNull();
+            assertThat(workflows.find(Filters.and(Filters.eq("_id", "wf-7"), Filters.eq("revision", 8))).first())
+                    .isNull();
+
+            Bson unapplied = Filters.and(Filters.eq("_id", "wf-7"), Filters.eq("revision", 7),
+                    Filters.ne("upgradeHistory.commandId", "c-1"));
+            Document upgraded = new Document("revision", 8).append("status", "RUNNING")
+                    .append("upgradeHistory", List.of(new Document("commandId", "c-1")));
+            assertThat(workflows.replaceOne(unapplied, upgraded).getModifiedCount()).isEqualTo(1);
+            assertThat(workflows.replaceOne(unapplied, upgraded).getModifiedCount()).isZero();
+            Bson atNewRevision = Filters.and(Filters.eq("_id", "wf-7"), Filters.eq("revision", 8),
+                    Filters.ne("upgradeHistory.commandId", "c-1"));
+            assertThat(workflows.replaceOne(atNewRevision, upgraded).getModifiedCount()).isZero();
+
+            assertThat(workflows.deleteOne(Filters.and(Filters.eq("_id", "wf-8"), Filters.eq("revision", 0)))
+                    .getDeletedCount()).isZero();
+            assertThat(workflows.countDocuments()).isEqualTo(500);
+            assertThat(workflows.find(Filters.eq("revision", 8)).into(new ArrayList<>()))
+                    .extracting(document -> document.get("_id")).containsExactlyInAnyOrder("wf-7", "wf-8");
+        });
+    }
+
+    @Test
+    void anIdListWithFurtherConditionsKeepsFilterSortAndLimit() {
+        withCollection(IndexSeekingH2Backend.inMemory(), workflows -> {
+            seed(workflows, 200);
+            Bson filter = Filters.and(Filters.in("_id", "wf-1", "wf-2", "wf-3", "wf-4", "wf-5", "wf-404"),
+                    Filters.eq("status", "RUNNING"));
+            assertThat(workflows.find(filter).sort(Sorts.descending("revision")).limit(2).into(new ArrayList<>()))
+                    .extracting(document -> document.get("_id")).containsExactly("wf-5", "wf-3");
+            assertThat(workflows.updateMany(filter, Updates.set("status", "PAUSED")).getModifiedCount())
+                    .isEqualTo(3);
+            assertThat(workflows.countDocuments(Filters.eq("status", "PAUSED"))).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void aCompoundUniqueIndexStillRefusesDuplicatesAndNarrowsItsQueries() {
+        withCollection(IndexSeekingH2Backend.inMemory(), workflows -> {
+            workflows.createIndex(Indexes.ascending("definition", "key"), new IndexOptions().unique(true));
+            workflows.insertOne(new Document("_id", 1).append("definition", "d").append("key", 1).append("x", 1));
+            workflows.insertOne(new Document("_id", 2).append("definition", "d").append("key", 2).append("x", 2));
+            assertThat(workflows.find(Filters.and(Filters.eq("definition", "d"), Filters.eq("key", 2),
+                    Filters.eq("x", 2))).first()).extracting(document -> document.get("_id")).isEqualTo(2);
+            assertThat(workflows.find(Filters.and(Filters.eq("definition", "d"), Filters.eq("key", 2),
+                    Filters.eq("x", 1))).first()).isNull();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> workflows.insertOne(
+                    new Document("_id", 3).append("definition", "d").append("key", 1)))
+                    .hasMessageContaining("duplicate key");
+        });
+    }
+
+    @Test
+    void readsAndWritesTheFilesOfThePlainH2Backend() {
+        String file = dataDir.resolve("mongo.mv").toString();
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> seed(workflows, 50));
+        withCollection(new H2Backend(file), workflows -> {
+            assertThat(workflows.countDocuments()).isEqualTo(50);
+            workflows.updateOne(Filters.eq("_id", "wf-3"), Updates.set("revision", 30));
+        });
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> {
+            Bson conditional = Filters.and(Filters.eq("_id", "wf-3"), Filters.eq("revision", 30));
+            assertThat(workflows.updateOne(conditional, Updates.set("revision", 31)).getModifiedCount()).isEqualTo(1);
+            assertThat(workflows.countDocuments()).isEqualTo(50);
+        });
+    }
+
+    private static void seed(MongoCollection<Document> workflows, int count) {
+        List<Document> documents = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            documents.add(new Document("_id", "wf-" + i).append("revision", i == 8 ? 8 : i)
+                    .append("status", i % 2 == 1 ? "RUNNING" : "COMPLETED"));
+        }
+        workflows.insertMany(documents);
+    }
+
+    private static void withCollection(MongoBackend backend, java.util.function.Consumer<MongoCollection<Document>> use) {
+        MongoServer server = new MongoServer(backend);
+        try {
+            server.bind("127.0.0.1", 0);
+            try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:" + server.getLocalAddress().getPort())) {
+                use.accept(client.getDatabase("upgrader").getCollection("workflows"));
+            }
+        } finally {
+            server.shutdownNow();
+        }
+    }
+}
