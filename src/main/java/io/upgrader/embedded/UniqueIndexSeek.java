@@ -12,9 +12,10 @@ import de.bwaldvogel.mongo.bson.Document;
  * The candidates of a query from a unique index whose fields the query pins, as MongoDB's planner finds them.
  * mongo-java-server uses an index only when the query's fields are exactly the index's, so the conditional
  * write every upgrade makes, {@code {_id, revision, ...}}, scanned the whole collection under its lock: the
- * cost of an upgrade grew with the number of executions stored. The top-level fields of a query are a
- * conjunction, so the documents the index finds for the pinned fields hold every match; the collection then
- * applies the whole query to those few.
+ * cost of an upgrade grew with the number of executions stored. The top-level fields of a query, and the
+ * clauses of a top-level {@code $and} (how the Java driver sends {@code Filters.and}), are a conjunction, so
+ * the documents the index finds for the pinned fields hold every match; the collection then applies the
+ * whole query to those few.
  */
 final class UniqueIndexSeek<P> {
 
@@ -34,17 +35,34 @@ final class UniqueIndexSeek<P> {
 
     /** Empty when no unique index can narrow the query: the collection then scans, as before. */
     Optional<Iterable<P>> candidates(Document query, Document orderBy) {
-        if (query.size() < 2 || naturalOrder(orderBy)) {
-            // A query on an index's fields alone is already served from it; $natural order is the scan's order.
+        if (naturalOrder(orderBy)) {
+            // $natural is the order of the scan itself.
             return Optional.empty();
         }
+        Document conjuncts = new Document();
+        collectConjuncts(query, conjuncts);
         for (Index<P> index : indexes) {
-            Document pinned = pinnedFields(query, index.getKeys());
+            Document pinned = pinnedFields(conjuncts, index.getKeys());
             if (pinned != null && index.canHandle(pinned)) {
                 return Optional.of(index.getPositions(pinned));
             }
         }
         return Optional.empty();
+    }
+
+    /** The field conditions every match must meet; of two on the same field, either narrows, so the first is kept. */
+    private static void collectConjuncts(Document query, Document conjuncts) {
+        for (var condition : query.entrySet()) {
+            if (condition.getKey().equals("$and") && condition.getValue() instanceof List<?> clauses) {
+                for (Object clause : clauses) {
+                    if (clause instanceof Document document) {
+                        collectConjuncts(document, conjuncts);
+                    }
+                }
+            } else if (!condition.getKey().startsWith("$")) {
+                conjuncts.putIfAbsent(condition.getKey(), condition.getValue());
+            }
+        }
     }
 
     private static Document pinnedFields(Document query, List<IndexKey> keys) {

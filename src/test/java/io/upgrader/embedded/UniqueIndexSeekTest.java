@@ -65,8 +65,26 @@ class UniqueIndexSeekTest {
     }
 
     @Test
-    void leavesAQueryOnTheIndexFieldsAloneToTheCollectionWhichAlreadyUsesTheIndex() {
-        assertThat(candidates(new Document("_id", "wf-3"))).isEmpty();
+    void narrowsTheClausesOfAnAndAsTheJavaDriverSendsThem() {
+        Document query = new Document("$and", List.of(new Document("_id", "wf-2"), new Document("revision", 2),
+                new Document("upgradeHistory.commandId", new Document("$ne", "c-1"))));
+        assertThat(candidates(query)).contains(List.of(2));
+        Document nested = new Document("$and", List.of(new Document("$and", List.of(new Document("_id", "wf-4"))),
+                new Document("revision", 4)));
+        assertThat(candidates(nested)).contains(List.of(4));
+    }
+
+    @Test
+    void neverNarrowsByTheBranchesOfAnOrOrNor() {
+        assertThat(candidates(new Document("$or", List.of(new Document("_id", "wf-2"), new Document("revision", 3)))))
+                .isEmpty();
+        assertThat(candidates(new Document("$nor", List.of(new Document("_id", "wf-2"))).append("revision", 3)))
+                .isEmpty();
+    }
+
+    @Test
+    void narrowsAQueryOnTheIndexFieldsAlone() {
+        assertThat(candidates(new Document("_id", "wf-3"))).contains(List.of(3));
     }
 
     @Test
