@@ -1,5 +1,6 @@
 package io.upgrader.embedded;
 
+import java.util.List;
 import java.util.Optional;
 
 import org.h2.mvstore.MVMap;
@@ -10,6 +11,8 @@ import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
@@ -17,9 +20,10 @@ import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 
 /**
- * mongo-java-server's H2 backend, whose collections narrow a query with a unique index whose fields it pins
- * ({@link UniqueIndexSeek}), so that a conditional write on {@code {_id, revision}} costs the same with ten
- * thousand or a million executions stored. Everything else, the file format included, is the H2 backend's.
+ * mongo-java-server's H2 backend, with two changes that make a look-up by {@code _id} cost the same with ten
+ * thousand or a million executions stored: collections narrow a query with a unique index whose fields it pins
+ * ({@link UniqueIndexSeek}), and unique indexes answer from a heap copy ({@link MirroredH2UniqueIndex}).
+ * Everything else, the file format included, is the H2 backend's.
  */
 public final class IndexSeekingH2Backend extends H2Backend {
 
@@ -45,12 +49,21 @@ public final class IndexSeekingH2Backend extends H2Backend {
     /** An inner class: H2Database's constructor opens the stored collections, before any field of ours is set. */
     private final class Database extends H2Database {
 
-        // H2Database's own map names (package-private there), so that a file written by the plain H2 backend opens here and back.
+        // H2Database's own map names (not visible from here): a file of the plain H2 backend opens here and back.
         private static final String DATA_MAP_PREFIX = "databases.";
         private static final String META_MAP_PREFIX = "meta.";
+        private static final String INDEX_MAP_INFIX = "._index_";
 
         Database(String databaseName) {
             super(databaseName, getMvStore(), getCursorRegistry());
+        }
+
+        @Override
+        protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
+                                                        boolean sparse) {
+            MVMap<KeyValue, Object> map = getMvStore().openMap(getFullCollectionNamespace(collectionName)
+                    + INDEX_MAP_INFIX + indexName);
+            return new MirroredH2UniqueIndex(map, indexName, keys, sparse);
         }
 
         @Override

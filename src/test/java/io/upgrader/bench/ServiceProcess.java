@@ -60,10 +60,15 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess start(Infrastructure infrastructure, Path log, Duration readyTimeout) throws IOException {
         int port = Infrastructure.freePort();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(javaBin, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                "io.upgrader.UpgraderApplication", "--server.port=" + port, "--upgrader.security.tokens=" + TOKEN,
+        List<String> command = new java.util.ArrayList<>(List.of(javaBin, "-Xmx512m"));
+        // Extra JVM flags for the service only, e.g. -XX:StartFlightRecording=filename=service.jfr to profile it.
+        String extra = System.getenv().getOrDefault("BENCH_SERVICE_JVM_ARGS", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.upgrader.UpgraderApplication", "--server.port=" + port, "--upgrader.security.tokens=" + TOKEN,
                 "--upgrader.baseline.sync-endpoint.enabled=true", "--upgrader.kafka.partitions=6",
-                "--logging.level.root=WARN");
+                "--logging.level.root=WARN"));
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));

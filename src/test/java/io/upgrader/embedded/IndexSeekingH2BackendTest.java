@@ -1,6 +1,7 @@
 package io.upgrader.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,7 +83,7 @@ class IndexSeekingH2BackendTest {
                     Filters.eq("x", 2))).first()).extracting(document -> document.get("_id")).isEqualTo(2);
             assertThat(workflows.find(Filters.and(Filters.eq("definition", "d"), Filters.eq("key", 2),
                     Filters.eq("x", 1))).first()).isNull();
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> workflows.insertOne(
+            assertThatThrownBy(() -> workflows.insertOne(
                     new Document("_id", 3).append("definition", "d").append("key", 1)))
                     .hasMessageContaining("duplicate key");
         });
@@ -91,15 +92,46 @@ class IndexSeekingH2BackendTest {
     @Test
     void readsAndWritesTheFilesOfThePlainH2Backend() {
         String file = dataDir.resolve("mongo.mv").toString();
-        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> seed(workflows, 50));
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> {
+            seed(workflows, 50);
+            workflows.deleteOne(Filters.eq("_id", "wf-9"));
+        });
         withCollection(new H2Backend(file), workflows -> {
-            assertThat(workflows.countDocuments()).isEqualTo(50);
+            // The plain backend answers from the index maps written above: they must be complete and exact.
+            assertThat(workflows.countDocuments()).isEqualTo(49);
+            assertThat(workflows.find(Filters.eq("_id", "wf-9")).first()).isNull();
+            assertThatThrownBy(() -> workflows.insertOne(new Document("_id", "wf-3"))).hasMessageContaining("duplicate key");
+            workflows.insertOne(new Document("_id", "wf-9").append("revision", 90));
             workflows.updateOne(Filters.eq("_id", "wf-3"), Updates.set("revision", 30));
         });
         withCollection(IndexSeekingH2Backend.inFile(file), workflows -> {
             Bson conditional = Filters.and(Filters.eq("_id", "wf-3"), Filters.eq("revision", 30));
             assertThat(workflows.updateOne(conditional, Updates.set("revision", 31)).getModifiedCount()).isEqualTo(1);
+            assertThat(workflows.find(Filters.and(Filters.eq("_id", "wf-9"), Filters.eq("revision", 90))).first())
+                    .isNotNull();
+            assertThatThrownBy(() -> workflows.insertOne(new Document("_id", "wf-9"))).hasMessageContaining("duplicate key");
             assertThat(workflows.countDocuments()).isEqualTo(50);
+        });
+    }
+
+    @Test
+    void aUniqueIndexAnswersFromWhatIsStoredAfterDeletesAndKeyChanges() {
+        String file = dataDir.resolve("mongo.mv").toString();
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> {
+            workflows.createIndex(Indexes.ascending("scope"), new IndexOptions().unique(true).sparse(true));
+            workflows.insertOne(new Document("_id", "a").append("scope", "k-1"));
+            workflows.insertOne(new Document("_id", "b").append("scope", "k-2"));
+            workflows.updateOne(Filters.eq("_id", "a"), Updates.set("scope", "k-3"));
+            workflows.deleteOne(Filters.eq("_id", "b"));
+        });
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> {
+            // k-1 and k-2 are free again, k-3 is taken: as the index read back from the file says.
+            workflows.insertOne(new Document("_id", "c").append("scope", "k-1"));
+            workflows.insertOne(new Document("_id", "b").append("scope", "k-2"));
+            assertThatThrownBy(() -> workflows.insertOne(new Document("_id", "d").append("scope", "k-3")))
+                    .hasMessageContaining("duplicate key");
+            assertThat(workflows.find(Filters.and(Filters.eq("scope", "k-3"), Filters.eq("_id", "a"))).first())
+                    .isNotNull();
         });
     }
 
