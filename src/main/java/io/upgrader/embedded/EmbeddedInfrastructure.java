@@ -105,7 +105,9 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
                 properties.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
             }
             if (needsMongo) {
-                mongo = EmbeddedMongoServer.start(host, mongoPort, dataDir.resolve("mongo.mv"));
+                int cacheSizeMb = environment.getProperty("upgrader.embedded.mongodb-cache-size-mb", Integer.class,
+                        EmbeddedMongoServer.DEFAULT_CACHE_SIZE_MB);
+                mongo = EmbeddedMongoServer.start(host, mongoPort, dataDir.resolve("mongo.mv"), cacheSizeMb);
                 log.info("Started embedded MongoDB-wire server (mongo-java-server, H2 backend) on {}, data file {}",
                         mongo.connectionString(), mongo.h2File());
                 properties.put("spring.mongodb.uri", mongo.connectionString() + "/" + DATABASE);

@@ -15,6 +15,8 @@ import de.bwaldvogel.mongo.MongoServer;
  */
 public final class EmbeddedMongoServer implements AutoCloseable {
 
+    public static final int DEFAULT_CACHE_SIZE_MB = 64;
+
     private final MongoServer server;
     private final String connectionString;
     private final Path h2File;
@@ -27,9 +29,14 @@ public final class EmbeddedMongoServer implements AutoCloseable {
     }
 
     public static EmbeddedMongoServer start(String host, int port, Path h2File) {
+        return start(host, port, h2File, DEFAULT_CACHE_SIZE_MB);
+    }
+
+    /** @param cacheSizeMb H2's page cache: documents beyond it are read from the file and deserialized again */
+    public static EmbeddedMongoServer start(String host, int port, Path h2File, int cacheSizeMb) {
         Path file = h2File.toAbsolutePath().normalize();
         createParentDirectories(file);
-        MongoServer server = new MongoServer(IndexSeekingH2Backend.inFile(file.toString()));
+        MongoServer server = new MongoServer(IndexSeekingH2Backend.inFile(file.toString(), cacheSizeMb));
         try {
             server.bind(host, port);
         } catch (Exception e) {

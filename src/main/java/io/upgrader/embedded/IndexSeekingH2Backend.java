@@ -36,6 +36,11 @@ public final class IndexSeekingH2Backend extends H2Backend {
         return new IndexSeekingH2Backend(MVStore.open(file));
     }
 
+    /** As {@link #inFile(String)}, with a page cache of {@code cacheSizeMb} (H2's default is 16 MB). */
+    public static IndexSeekingH2Backend inFile(String file, int cacheSizeMb) {
+        return new IndexSeekingH2Backend(new MVStore.Builder().fileName(file).cacheSize(cacheSizeMb).open());
+    }
+
     /** Kept in memory only: for tests and benchmarks. */
     public static IndexSeekingH2Backend inMemory() {
         return new IndexSeekingH2Backend(MVStore.open(null));

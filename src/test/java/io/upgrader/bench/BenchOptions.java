@@ -23,6 +23,8 @@ final class BenchOptions {
     boolean quick;
     /** Executions of the bulk-upgrade phase (their own definition). */
     int bulkExecutions = 100_000;
+    /** Page cache of the in-process store's H2 file, as the embedded mode's upgrader.embedded.mongodb-cache-size-mb. */
+    int storeCacheMb = io.upgrader.embedded.EmbeddedMongoServer.DEFAULT_CACHE_SIZE_MB;
     /** External infrastructure off the loopback interface is refused unless this is set. */
     boolean allowRemote;
 
@@ -53,6 +55,7 @@ final class BenchOptions {
                 case "--bulk-executions" -> options.bulkExecutions = positive(flag, value(list, ++i, flag));
                 case "--warmup-executions" -> options.warmupExecutions = positive(flag, value(list, ++i, flag));
                 case "--warmup-seconds" -> options.warmupSeconds = positive(flag, value(list, ++i, flag));
+                case "--store-cache-mb" -> options.storeCacheMb = positive(flag, value(list, ++i, flag));
                 case "--scale-executions" -> {
                     String raw = value(list, ++i, flag).replace("\"", "");
                     List<Integer> values = new ArrayList<>();
@@ -81,7 +84,7 @@ final class BenchOptions {
     static String usage() {
         return "usage: Benchmark [--quick] [--executions N] [--clients C] [--commands M] [--duration-seconds D]"
                 + " [--scale-executions \"10000,1000000\"] [--scale-commands K] [--bulk-executions B] [--warmup-executions W]"
-                + " [--warmup-seconds S] [--allow-remote-infrastructure]";
+                + " [--warmup-seconds S] [--store-cache-mb MB] [--allow-remote-infrastructure]";
     }
 
     private static String value(List<String> list, int index, String flag) {

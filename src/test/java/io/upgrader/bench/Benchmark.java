@@ -91,7 +91,7 @@ public final class Benchmark {
         header();
         int code = 0;
         try {
-            infrastructure = Infrastructure.start(options.allowRemote);
+            infrastructure = Infrastructure.start(options.allowRemote, options.storeCacheMb);
             report.header("infrastructure", infrastructure.describe());
             log("infrastructure: " + infrastructure.describe());
             service = ServiceProcess.start(infrastructure, outDir.resolve("service.log"), Duration.ofSeconds(240));
@@ -151,7 +151,7 @@ public final class Benchmark {
         report.header("parameters", "N=" + options.executions + " executions, C=" + options.clients + " clients, M="
                 + options.commands + " commands, D=" + options.durationSeconds + " s, scale="
                 + options.scaleExecutions + " stored executions x " + options.scaleCommands + " commands"
-                + (options.quick ? " (--quick)" : ""));
+                + ", store cache " + options.storeCacheMb + " MB" + (options.quick ? " (--quick)" : ""));
         report.header("started", Instant.now().toString());
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("executions", options.executions);
@@ -161,6 +161,7 @@ public final class Benchmark {
         parameters.put("scaleExecutions", options.scaleExecutions);
         parameters.put("scaleCommands", options.scaleCommands);
         parameters.put("warmupExecutions", options.warmupExecutions);
+        parameters.put("storeCacheMb", options.storeCacheMb);
         parameters.put("quick", options.quick);
         report.phase("parameters", parameters);
         Map<String, Object> machine = new LinkedHashMap<>();

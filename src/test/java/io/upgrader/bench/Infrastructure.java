@@ -45,7 +45,7 @@ final class Infrastructure implements AutoCloseable {
         this.mongoServer = mongoServer;
     }
 
-    static Infrastructure start(boolean allowRemote) {
+    static Infrastructure start(boolean allowRemote, int storeCacheMb) {
         String externalKafka = blankToNull(System.getenv("KAFKA_BOOTSTRAP_SERVERS"));
         String externalMongo = blankToNull(System.getenv("MONGODB_URI"));
         if (!allowRemote) {
@@ -64,7 +64,8 @@ final class Infrastructure implements AutoCloseable {
             }
             String uri = externalMongo;
             if (uri == null) {
-                mongo = new MongoServer(IndexSeekingH2Backend.inFile(dataDir.resolve("mongo.mv").toString()));
+                mongo = new MongoServer(IndexSeekingH2Backend.inFile(dataDir.resolve("mongo.mv").toString(),
+                        storeCacheMb));
                 mongo.bind(HOST, freePort());
                 uri = "mongodb://" + HOST + ":" + mongo.getLocalAddress().getPort() + "/" + DEFAULT_DATABASE;
             }
