@@ -8,11 +8,15 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,15 +27,21 @@ public class DefinitionStore {
 
     private final MongoCollection<Document> definitions;
     private final DocumentMapper mapper;
+    /** Definitions read at most the TTL ago; a change made through this instance drops its entry at once. */
+    private final Cache<String, WorkflowDef> recent;
 
-    public DefinitionStore(MongoTemplate mongo, DocumentMapper mapper) {
+    public DefinitionStore(MongoTemplate mongo, DocumentMapper mapper,
+                           @Value("${upgrader.definitions.recent-ttl:5s}") Duration recentTtl) {
         this.definitions = mongo.getCollection("workflow_defs");
         this.mapper = mapper;
+        this.recent = Caffeine.newBuilder().expireAfterWrite(recentTtl)
+                .maximumSize(recentTtl.isZero() ? 0 : 10_000).build();
         definitions.createIndex(Indexes.ascending("name", "version"), new IndexOptions().unique(true));
     }
 
     /** @return false when (name, version) is already registered */
     public boolean register(WorkflowDef definition) {
+        recent.invalidate(id(definition.name(), definition.version()));
         try {
             definitions.insertOne(mapper.toDocument(definition, id(definition.name(), definition.version())));
             return true;
@@ -45,6 +55,7 @@ public class DefinitionStore {
 
     /** Registers or replaces (name, version); the creation time of a replaced definition is kept. */
     public void upsert(WorkflowDef definition, long now) {
+        recent.invalidate(id(definition.name(), definition.version()));
         long created = find(definition.name(), definition.version()).map(WorkflowDef::createTime).orElse(now);
         definitions.replaceOne(Filters.eq("_id", id(definition.name(), definition.version())),
                 mapper.toDocument(definition.withTimestamps(created, now), id(definition.name(), definition.version())),
@@ -59,6 +70,7 @@ public class DefinitionStore {
     }
 
     public boolean delete(String name, int version) {
+        recent.invalidate(id(name, version));
         return definitions.deleteOne(Filters.eq("_id", id(name, version))).getDeletedCount() == 1;
     }
 
@@ -69,6 +81,22 @@ public class DefinitionStore {
     public Optional<WorkflowDef> find(String name, int version) {
         return Optional.ofNullable(definitions.find(Filters.and(Filters.eq("name", name), Filters.eq("version", version))).first())
                 .map(document -> mapper.fromDocument(document, WorkflowDef.class));
+    }
+
+    /**
+     * The definition as the store held it at most {@code upgrader.definitions.recent-ttl} ago (5 s by default;
+     * a change made through this instance is seen at once). Only for checks that are made again against the
+     * store before anything is written, such as the HTTP pre-check of an upgrade, which the consumer repeats.
+     */
+    public Optional<WorkflowDef> findRecent(String name, int version) {
+        String id = id(name, version);
+        WorkflowDef known = recent.getIfPresent(id);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<WorkflowDef> found = find(name, version);
+        found.ifPresent(definition -> recent.put(id, definition));
+        return found;
     }
 
     public Optional<WorkflowDef> latest(String name) {

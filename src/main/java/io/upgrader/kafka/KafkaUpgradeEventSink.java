@@ -34,6 +34,8 @@ public class KafkaUpgradeEventSink implements UpgradeEventSink {
         for (UpgradeEvent event : events) {
             sent.add(template.send(topics.eventTopic(), event.workflowId(), json.writeValueAsBytes(event)));
         }
+        // The whole batch is in the producer's buffer: send it now rather than after linger.ms.
+        template.flush();
         try {
             CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
                     .get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -78,8 +78,9 @@ public class UpgradeRequests {
                 workflowId, request.name(), request.version(), request.taskOutput(), request.workflowInput(), now,
                 requestedBy, request.taskMapping());
         Workflow current = executions.find(workflowId).orElse(null);
-        UpgradeOutcome outcome = UpgradePlanner.plan(current, definitions.find(request.name(), request.version())
-                .orElse(null), command, now);
+        // A definition up to a few seconds old is enough here: the consumer plans again with the store's.
+        UpgradeOutcome outcome = UpgradePlanner.plan(current, definitions.findRecent(request.name(),
+                request.version()).orElse(null), command, now);
         if (outcome instanceof UpgradeOutcome.Rejected rejected) {
             throw new UpgradeRejectedException(rejected.rejection());
         }

@@ -19,9 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Closed-loop HTTP load: C platform threads, each with its own keep-alive HTTP/1.1 client, POST one upgrade
- * after another (each to an execution no request touched before) until the time is up or the executions run
- * out. Latency is recorded per request in microseconds (HdrHistogram).
+ * HTTP load: C platform threads, each with its own keep-alive HTTP/1.1 client, POST upgrades (each to an
+ * execution no request touched before) until the time is up or the executions run out. Closed loop: each
+ * client sends its next request when the previous one is answered. Paced (open loop): request i is due at
+ * start + i / rate, whichever client is free takes it, and its latency counts from when it was due, so time
+ * spent queued behind a slow answer is measured rather than hidden (no coordinated omission). Latency is
+ * recorded per request in microseconds (HdrHistogram).
  */
 final class HttpLoad {
 
@@ -59,6 +62,17 @@ final class HttpLoad {
      */
     static Result run(String label, String baseUrl, String pathFormat, String body, String[] workflowIds, int clients,
                       Duration duration, long maxRequests) {
+        return run(label, baseUrl, pathFormat, body, workflowIds, clients, duration, maxRequests, 0);
+    }
+
+    /** Open loop at {@code ratePerSecond}, with up to {@code clients} requests under way at once. */
+    static Result paced(String label, String baseUrl, String pathFormat, String body, String[] workflowIds,
+                        int clients, double ratePerSecond, Duration duration) {
+        return run(label, baseUrl, pathFormat, body, workflowIds, clients, duration, 0, ratePerSecond);
+    }
+
+    private static Result run(String label, String baseUrl, String pathFormat, String body, String[] workflowIds,
+                              int clients, Duration duration, long maxRequests, double ratePerSecond) {
         Result result = new Result(label);
         AtomicInteger next = new AtomicInteger();
         AtomicLong ok = new AtomicLong();
@@ -101,6 +115,16 @@ final class HttpLoad {
                             .header("X-Authorization", ServiceProcess.TOKEN)
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build();
                     long started = System.nanoTime();
+                    if (ratePerSecond > 0) {
+                        long due = startEnd[0] + (long) (index * 1e9 / ratePerSecond);
+                        if (due > deadline[0]) {
+                            break;
+                        }
+                        while (System.nanoTime() < due) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+                        }
+                        started = due;
+                    }
                     try {
                         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
                         long micros = (System.nanoTime() - started) / 1000;
