@@ -20,9 +20,10 @@ import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 
 /**
- * mongo-java-server's H2 backend, with two changes that make a look-up by {@code _id} cost the same with ten
+ * mongo-java-server's H2 backend, with changes that make a look-up by {@code _id} cost the same with ten
  * thousand or a million executions stored: collections narrow a query with a unique index whose fields it pins
- * ({@link UniqueIndexSeek}), and unique indexes answer from a heap copy ({@link MirroredH2UniqueIndex}).
+ * ({@link UniqueIndexSeek}), unique indexes answer from a heap copy ({@link MirroredH2UniqueIndex}), and a page
+ * sorted by {@code _id} after a given id is read in {@code _id} order up to its limit ({@link IdOrderWalk}).
  * Everything else, the file format included, is the H2 backend's.
  */
 public final class IndexSeekingH2Backend extends H2Backend {
@@ -83,11 +84,15 @@ public final class IndexSeekingH2Backend extends H2Backend {
 
     private static final class Collection extends H2Collection {
 
+        private static final String ID_FIELD = "_id";
+
         private final UniqueIndexSeek<Object> seek = new UniqueIndexSeek<>();
+        private final MVMap<Object, Document> byId;
 
         Collection(MongoDatabase database, String collectionName, CollectionOptions options,
                    MVMap<Object, Document> data, MVMap<String, Object> meta, CursorRegistry cursors) {
             super(database, collectionName, options, data, meta, cursors);
+            this.byId = data;
         }
 
         @Override
@@ -108,6 +113,13 @@ public final class IndexSeekingH2Backend extends H2Backend {
             Optional<Iterable<Object>> candidates = seek.candidates(query, orderBy);
             if (candidates.isPresent()) {
                 return matchDocuments(query, candidates.get(), orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            }
+            Optional<String> from = ID_FIELD.equals(getIdField()) ? IdOrderWalk.start(query, orderBy, limit)
+                    : Optional.empty();
+            if (from.isPresent()) {
+                // Already in the order asked for: no comparator, so the stream stops at the limit.
+                return matchDocumentsFromStream(query, IdOrderWalk.documents(byId, from.get()), numberToSkip, limit,
+                        batchSize, null, fieldSelector);
             }
             return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
         }

@@ -48,9 +48,10 @@ final class MirroredH2UniqueIndex extends AbstractUniqueIndex<Object> {
         return added;
     }
 
+    /** Walked for a regular expression on the indexed field; the copy is walked without deserializing keys. */
     @Override
     protected Iterable<Entry<KeyValue, Object>> getIterable() {
-        return stored.entrySet();
+        return mirror.entrySet();
     }
 
     @Override

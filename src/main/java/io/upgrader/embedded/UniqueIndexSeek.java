@@ -39,8 +39,7 @@ final class UniqueIndexSeek<P> {
             // $natural is the order of the scan itself.
             return Optional.empty();
         }
-        Document conjuncts = new Document();
-        collectConjuncts(query, conjuncts);
+        Document conjuncts = conjuncts(query);
         for (Index<P> index : indexes) {
             Document pinned = pinnedFields(conjuncts, index.getKeys());
             if (pinned != null && index.canHandle(pinned)) {
@@ -50,7 +49,16 @@ final class UniqueIndexSeek<P> {
         return Optional.empty();
     }
 
-    /** The field conditions every match must meet; of two on the same field, either narrows, so the first is kept. */
+    /**
+     * The field conditions every match must meet, from the top level and nested {@code $and}s; of two on the
+     * same field, either narrows, so the first is kept.
+     */
+    static Document conjuncts(Document query) {
+        Document conjuncts = new Document();
+        collectConjuncts(query, conjuncts);
+        return conjuncts;
+    }
+
     private static void collectConjuncts(Document query, Document conjuncts) {
         for (var condition : query.entrySet()) {
             if (condition.getKey().equals("$and") && condition.getValue() instanceof List<?> clauses) {

@@ -125,9 +125,8 @@ public class ExecutionStore {
         if (!workflowIds.isEmpty()) {
             conditions.add(Filters.in("_id", workflowIds));
         }
-        if (afterId != null) {
-            conditions.add(Filters.gt("_id", afterId));
-        }
+        // Workflow ids are non-empty strings: "" bounds the first page too, so a store can walk its _id order.
+        conditions.add(Filters.gt("_id", afterId == null ? "" : afterId));
         List<String> ids = new ArrayList<>();
         workflows.find(Filters.and(conditions)).projection(Projections.include("_id")).sort(Sorts.ascending("_id"))
                 .limit(limit).forEach(document -> ids.add(document.getString("_id")));

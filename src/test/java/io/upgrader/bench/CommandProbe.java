@@ -33,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -106,6 +107,7 @@ final class CommandProbe implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> events;
     private final Admin admin;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> upgradedByBatch = new ConcurrentHashMap<>();
     private final JsonMapper json = JsonMapper.builder().build();
     private final Thread reader;
     private volatile boolean running = true;
@@ -171,6 +173,12 @@ final class CommandProbe implements AutoCloseable {
         }
     }
 
+    /** Distinct commands of a bulk upgrade whose WORKFLOW_UPGRADED event arrived (redeliveries counted once). */
+    long upgradedInBatch(String batchId) {
+        Set<String> upgraded = upgradedByBatch.get(batchId);
+        return upgraded == null ? 0 : upgraded.size();
+    }
+
     private void readEvents() {
         while (running) {
             ConsumerRecords<String, byte[]> records;
@@ -191,6 +199,10 @@ final class CommandProbe implements AutoCloseable {
                     JsonNode node = json.readTree(record.value());
                     commandId = node.path("commandId").asString();
                     type = node.path("type").asString();
+                    String batchId = node.path("batchId").asString("");
+                    if (!batchId.isEmpty() && "WORKFLOW_UPGRADED".equals(type)) {
+                        upgradedByBatch.computeIfAbsent(batchId, id -> ConcurrentHashMap.newKeySet()).add(commandId);
+                    }
                 } catch (RuntimeException e) {
                     continue;
                 }

@@ -135,6 +135,45 @@ class IndexSeekingH2BackendTest {
         });
     }
 
+    @Test
+    void pagesSortedByIdAfterAnIdAreWhatThePlainServerAnswers() {
+        List<Document> documents = new ArrayList<>();
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 400; i++) {
+            documents.add(new Document("_id", "wf-" + Integer.toString(random.nextInt(1_000_000), 36))
+                    .append("status", i % 3 == 0 ? "COMPLETED" : "RUNNING").append("n", i));
+        }
+        documents.add(new Document("_id", 42).append("status", "RUNNING"));
+        documents.add(new Document("_id", new org.bson.types.ObjectId()).append("status", "RUNNING"));
+        documents.add(new Document("_id", "").append("status", "RUNNING"));
+        List<Bson> filters = List.of(
+                Filters.and(Filters.eq("status", "RUNNING"), Filters.gt("_id", "")),
+                Filters.and(Filters.eq("status", "RUNNING"), Filters.gt("_id", "wf-g")),
+                Filters.and(Filters.gte("_id", documents.get(5).getString("_id")), Filters.lt("n", 200)),
+                Filters.and(Filters.gt("_id", "wf-"), Filters.in("status", "COMPLETED", "PAUSED")),
+                Filters.gt("_id", "wf-zzzzzz"));
+        List<List<Object>> expected = new ArrayList<>();
+        withCollection(new de.bwaldvogel.mongo.backend.memory.MemoryBackend(), workflows -> {
+            workflows.insertMany(documents);
+            filters.forEach(filter -> expected.add(page(workflows, filter)));
+        });
+        withCollection(IndexSeekingH2Backend.inMemory(), workflows -> {
+            workflows.insertMany(documents);
+            for (int i = 0; i < filters.size(); i++) {
+                assertThat(page(workflows, filters.get(i))).as(filters.get(i).toString()).isEqualTo(expected.get(i));
+            }
+        });
+        assertThat(expected.get(0)).hasSize(25).allMatch(id -> id instanceof String s && !s.isEmpty());
+        assertThat(expected.get(4)).isEmpty();
+    }
+
+    /** The third page of 25, ids only, as the bulk expansion asks for them. */
+    private static List<Object> page(MongoCollection<Document> workflows, Bson filter) {
+        return workflows.find(filter).projection(com.mongodb.client.model.Projections.include("_id"))
+                .sort(Sorts.ascending("_id")).skip(50).limit(25).map(document -> document.get("_id"))
+                .into(new ArrayList<>());
+    }
+
     private static void seed(MongoCollection<Document> workflows, int count) {
         List<Document> documents = new ArrayList<>();
         for (int i = 0; i < count; i++) {
