@@ -3,6 +3,8 @@ package io.upgrader.upgrade;
 import io.upgrader.definition.DefinitionStore;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Workflow;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -15,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP side of an upgrade: checks the request against the current state with the same planner the
@@ -29,15 +32,28 @@ public class UpgradeRequests {
     private final UpgradeCommandBus commands;
     private final Clock clock;
     private final JsonMapper canonicalJson;
+    private final Timer checkTime;
+    private final Timer recordTime;
+    private final Timer publishTime;
+
+    /** Time an accepted upgrade spent in each step of the request, tagged stage = check | record | publish. */
+    public static final String ACCEPT_METRIC = "upgrader.upgrade.accept";
 
     public UpgradeRequests(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
-                           UpgradeCommandBus commands, Clock clock, JsonMapper json) {
+                           UpgradeCommandBus commands, Clock clock, JsonMapper json, MeterRegistry meters) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
         this.commands = commands;
         this.clock = clock;
         this.canonicalJson = json.rebuild().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+        this.checkTime = stageTimer(meters, "check", "reading the execution and the definition, and planning");
+        this.recordTime = stageTimer(meters, "record", "storing the ACCEPTED status");
+        this.publishTime = stageTimer(meters, "publish", "handing the command to Kafka until acknowledged");
+    }
+
+    private static Timer stageTimer(MeterRegistry meters, String stage, String description) {
+        return Timer.builder(ACCEPT_METRIC).tag("stage", stage).description(description).register(meters);
     }
 
     /** An upgrade that was not accepted, with the planner's reason. */
@@ -77,6 +93,7 @@ public class UpgradeRequests {
         UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, UUID.randomUUID().toString(),
                 workflowId, request.name(), request.version(), request.taskOutput(), request.workflowInput(), now,
                 requestedBy, request.taskMapping());
+        long started = System.nanoTime();
         Workflow current = executions.find(workflowId).orElse(null);
         // A definition up to a few seconds old is enough here: the consumer plans again with the store's.
         UpgradeOutcome outcome = UpgradePlanner.plan(current, definitions.findRecent(request.name(),
@@ -87,17 +104,22 @@ public class UpgradeRequests {
         UpgradeStatus accepted = new UpgradeStatus(command.commandId(), workflowId, current.workflowName(),
                 UpgradeStatus.State.ACCEPTED, null, current.workflowVersion(), request.version(), List.of(), now, null,
                 null);
+        long checked = System.nanoTime();
+        checkTime.record(checked - started, TimeUnit.NANOSECONDS);
         if (!statuses.insertAccepted(accepted, idempotencyKey, fingerprint)) {
             // Another request with the same key won the race; answer as it did.
             return sameRequestOrFail(statuses.findByIdempotencyKey(workflowId, idempotencyKey).orElseThrow(),
                     fingerprint, idempotencyKey);
         }
+        long recorded = System.nanoTime();
+        recordTime.record(recorded - checked, TimeUnit.NANOSECONDS);
         try {
             commands.publish(command);
         } catch (RuntimeException e) {
             statuses.delete(command.commandId());
             throw e;
         }
+        publishTime.record(System.nanoTime() - recorded, TimeUnit.NANOSECONDS);
         return accepted;
     }
 

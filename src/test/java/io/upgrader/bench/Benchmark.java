@@ -284,7 +284,7 @@ public final class Benchmark {
         int storeProbe = Math.min(m, 100);
         // The paced runs go at half the slower closed-loop rate, so warm-up rate x d covers each of them twice over.
         int pacedHttpSlice = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(Math.max(warm[0], warm[1]), 200) * d + 2000);
-        long need = (long) acceptSlice + syncSlice + 2L * pacedHttpSlice + m + paced + 2L * m + indexProbe + storeProbe;
+        long need = (long) acceptSlice + syncSlice + 2L * pacedHttpSlice + m + paced + 3L * m + indexProbe + storeProbe;
         phase("seed-main");
         int seed = (int) Math.max(options.executions, need - pool.unusedCount());
         long seedStart = System.nanoTime();
@@ -337,8 +337,10 @@ public final class Benchmark {
         // The same offered load for both: an open-loop rate, half the slower of the two closed-loop rates.
         double httpRate = Math.max(1, 0.5 * Math.min(accept.throughput(), sync.throughput()));
         phase("accept-paced");
+        double[] stagesBefore = acceptStages();
         HttpLoad.Result acceptPaced = HttpLoad.paced("accept-paced", service.baseUrl, "/api/workflow/%s/upgrade",
                 body(), pool.take(pacedHttpSlice), options.clients, httpRate, Duration.ofSeconds(d));
+        double[] stagesAfter = acceptStages();
         CommandProbe.Drain pacedDrain = probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(20));
         phase("sync-paced");
         HttpLoad.Result syncPaced = HttpLoad.paced("sync-paced", service.baseUrl,
@@ -405,20 +407,60 @@ public final class Benchmark {
                 pool.take(m), version2);
         List<ReplaceOneModel<Document>> idOnlyWrites = RawBaselines.byIdOnly(RawBaselines.upgradeWrites(workflows,
                 pool.mapper(), pool.take(indexProbe), version2));
+        List<ReplaceOneModel<Document>> readWriteWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
+                pool.take(m), version2);
         RawBaselines.MongoResult single = RawBaselines.oneAtATime(workflows, singleWrites, Duration.ofSeconds(120));
         RawBaselines.MongoResult bulk = RawBaselines.bulk(workflows, bulkWrites, 500, Duration.ofSeconds(120));
         RawBaselines.MongoResult idOnly = RawBaselines.oneAtATime(workflows, idOnlyWrites, Duration.ofSeconds(60));
-        log(String.format(Locale.ROOT, "raw MongoDB: replaceOne %.0f docs/s, bulkWrite x500 %.0f docs/s, replaceOne"
-                + " by _id only %.0f docs/s", single.throughput(), bulk.throughput(), idOnly.throughput()));
+        RawBaselines.MongoResult readWrite = RawBaselines.readThenBulk(workflows, readWriteWrites, 500,
+                Duration.ofSeconds(120));
+        log(String.format(Locale.ROOT, "raw MongoDB: replaceOne %.0f docs/s, bulkWrite x500 %.0f docs/s, find x500 +"
+                + " bulkWrite x500 %.0f docs/s, replaceOne by _id only %.0f docs/s", single.throughput(),
+                bulk.throughput(), readWrite.throughput(), idOnly.throughput()));
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("kafka", kafkaDetails(kafka));
         raw.put("mongoOneAtATime", mongoDetails(single));
         raw.put("mongoBulk", mongoDetails(bulk));
         raw.put("mongoByIdOnly", mongoDetails(idOnly));
+        raw.put("mongoReadThenBulk", mongoDetails(readWrite));
         report.phase("rawBaselines", raw);
 
         mainRows(accept, sync, backlog, drain, apply, half, rate, kafka, single, bulk, idOnly);
+        report.compare("apply path: " + apply.sent + " commands published straight to Kafka, events read back",
+                "apply throughput vs the store's read-modify-write", apply.received == 0 ? null : apply.throughput(),
+                "cmd/s", "find x500 + bulk conditional replace x500", readWrite.throughput(), "docs/s", null, null,
+                "the store's work per upgrade without Kafka or planning");
+        report.info("baselines: the broker and the store on their own", "raw MongoDB find $in x500 then bulkWrite"
+                + " x500 {_id, revision}", readWrite.throughput(), "docs/s", mongoNote(readWrite));
         pacedRows(acceptPaced, syncPaced, httpRate);
+        acceptStageRows(stagesBefore, stagesAfter, httpRate);
+    }
+
+    private static final String[] ACCEPT_STAGES = {"check", "record", "publish"};
+
+    /** Per stage of the service's accept timer: accepted requests so far, then seconds spent so far. */
+    private double[] acceptStages() {
+        double[] counts = new double[ACCEPT_STAGES.length * 2];
+        for (int i = 0; i < ACCEPT_STAGES.length; i++) {
+            String metric = "upgrader.upgrade.accept?tag=stage:" + ACCEPT_STAGES[i];
+            counts[2 * i] = service.metric(metric, "COUNT");
+            counts[2 * i + 1] = service.metric(metric, "TOTAL_TIME");
+        }
+        return counts;
+    }
+
+    /** Where an accepted request's time went during the paced run, from the service's own timer. */
+    private void acceptStageRows(double[] before, double[] after, double rate) {
+        String section = String.format(Locale.ROOT, "same offered load: %,.0f req/s open loop to each, up to %d"
+                + " under way", rate, options.clients);
+        for (int i = 0; i < ACCEPT_STAGES.length; i++) {
+            double count = after[2 * i] - before[2 * i];
+            double seconds = after[2 * i + 1] - before[2 * i + 1];
+            boolean known = before[2 * i] >= 0 && after[2 * i] >= 0 && count > 0;
+            report.info(section, "accept stage " + ACCEPT_STAGES[i] + ", mean (service timer)",
+                    known ? seconds * 1000 / count : null, "ms", known ? String.format(Locale.ROOT, "%,.0f requests",
+                            count) : "timer not available");
+        }
     }
 
     private void pacedRows(HttpLoad.Result accept, HttpLoad.Result sync, double rate) {
@@ -642,9 +684,11 @@ public final class Benchmark {
                     fits, Math.max(stored, fits)));
         }
         long goal = Math.min(executions, Math.max(stored, fits));
-        if (stored < goal) {
+        // Executions no phase touched yet, for the store probes and the commands (other phases' count as stored).
+        int untouched = options.scaleCommands + 2 * Math.max(1, Math.min(200, options.scaleCommands));
+        if (stored < goal || pool.unusedCount() < untouched) {
             long seedStart = System.nanoTime();
-            int count = (int) (goal - stored);
+            int count = (int) Math.max(goal - stored, untouched - pool.unusedCount());
             pool.seed(count);
             log(String.format(Locale.ROOT, "scale: seeded %,d executions in %.1f s", count,
                     (System.nanoTime() - seedStart) / 1e9));

@@ -222,6 +222,17 @@ final class RawBaselines {
 
     static MongoResult bulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes, int batchSize,
                             Duration cap) {
+        return bulk(workflows, writes, batchSize, cap, false);
+    }
+
+    /** As {@link #bulk}, each batch first reading the documents it writes, as the service's apply does. */
+    static MongoResult readThenBulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes,
+                                    int batchSize, Duration cap) {
+        return bulk(workflows, writes, batchSize, cap, true);
+    }
+
+    private static MongoResult bulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes,
+                                    int batchSize, Duration cap, boolean readFirst) {
         MongoResult result = new MongoResult();
         result.batchSize = batchSize;
         long started = System.nanoTime();
@@ -233,6 +244,16 @@ final class RawBaselines {
             }
             List<WriteModel<Document>> batch = new ArrayList<>(writes.subList(from, Math.min(writes.size(),
                     from + batchSize)));
+            if (readFirst) {
+                List<Object> ids = new ArrayList<>(batch.size());
+                for (WriteModel<Document> write : batch) {
+                    ids.add(((ReplaceOneModel<Document>) write).getReplacement().get("_id"));
+                }
+                List<Document> read = workflows.find(Filters.in("_id", ids)).into(new ArrayList<>());
+                if (read.size() != ids.size()) {
+                    throw new IllegalStateException("read " + read.size() + " of " + ids.size() + " executions");
+                }
+            }
             result.modified += workflows.bulkWrite(batch, new BulkWriteOptions().ordered(false)).getModifiedCount();
             Stats.record(result.latency, (System.nanoTime() - t) / 1000);
             result.documents += batch.size();

@@ -133,6 +133,11 @@ final class ServiceProcess implements AutoCloseable {
 
     /** One actuator metric value, or -1 when it cannot be read. */
     double metric(String nameAndTags) {
+        return metric(nameAndTags, "COUNT");
+    }
+
+    /** One statistic of a metric (COUNT, TOTAL_TIME in seconds, MAX...); a gauge's VALUE always; -1 if absent. */
+    double metric(String nameAndTags, String statistic) {
         try {
             HttpResponse<String> response = get("/actuator/metrics/" + nameAndTags);
             if (response.statusCode() != 200) {
@@ -140,7 +145,7 @@ final class ServiceProcess implements AutoCloseable {
             }
             JsonNode measurements = json.readTree(response.body()).path("measurements");
             for (JsonNode m : measurements) {
-                if ("VALUE".equals(m.path("statistic").asString()) || "COUNT".equals(m.path("statistic").asString())) {
+                if ("VALUE".equals(m.path("statistic").asString()) || statistic.equals(m.path("statistic").asString())) {
                     return m.path("value").asDouble();
                 }
             }
