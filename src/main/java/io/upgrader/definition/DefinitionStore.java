@@ -41,7 +41,6 @@ public class DefinitionStore {
 
     /** @return false when (name, version) is already registered */
     public boolean register(WorkflowDef definition) {
-        recent.invalidate(id(definition.name(), definition.version()));
         try {
             definitions.insertOne(mapper.toDocument(definition, id(definition.name(), definition.version())));
             return true;
@@ -50,16 +49,22 @@ public class DefinitionStore {
                 return false;
             }
             throw e;
+        } finally {
+            // After the write: a read racing with it cannot put the old definition back.
+            recent.invalidate(id(definition.name(), definition.version()));
         }
     }
 
     /** Registers or replaces (name, version); the creation time of a replaced definition is kept. */
     public void upsert(WorkflowDef definition, long now) {
-        recent.invalidate(id(definition.name(), definition.version()));
         long created = find(definition.name(), definition.version()).map(WorkflowDef::createTime).orElse(now);
-        definitions.replaceOne(Filters.eq("_id", id(definition.name(), definition.version())),
-                mapper.toDocument(definition.withTimestamps(created, now), id(definition.name(), definition.version())),
-                new ReplaceOptions().upsert(true));
+        try {
+            definitions.replaceOne(Filters.eq("_id", id(definition.name(), definition.version())),
+                    mapper.toDocument(definition.withTimestamps(created, now),
+                            id(definition.name(), definition.version())), new ReplaceOptions().upsert(true));
+        } finally {
+            recent.invalidate(id(definition.name(), definition.version()));
+        }
     }
 
     public List<WorkflowDef> all() {
@@ -70,8 +75,11 @@ public class DefinitionStore {
     }
 
     public boolean delete(String name, int version) {
-        recent.invalidate(id(name, version));
-        return definitions.deleteOne(Filters.eq("_id", id(name, version))).getDeletedCount() == 1;
+        try {
+            return definitions.deleteOne(Filters.eq("_id", id(name, version))).getDeletedCount() == 1;
+        } finally {
+            recent.invalidate(id(name, version));
+        }
     }
 
     private static String id(String name, int version) {

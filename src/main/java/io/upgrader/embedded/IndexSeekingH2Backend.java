@@ -42,7 +42,7 @@ public final class IndexSeekingH2Backend extends H2Backend {
         return new IndexSeekingH2Backend(new MVStore.Builder().fileName(file).cacheSize(cacheSizeMb).open());
     }
 
-    /** Kept in memory only: for tests and benchmarks. */
+    /** Kept in memory only: for tests. */
     public static IndexSeekingH2Backend inMemory() {
         return new IndexSeekingH2Backend(MVStore.open(null));
     }

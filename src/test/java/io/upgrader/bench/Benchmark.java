@@ -338,9 +338,11 @@ public final class Benchmark {
         double httpRate = Math.max(1, 0.5 * Math.min(accept.throughput(), sync.throughput()));
         phase("accept-paced");
         double[] stagesBefore = acceptStages();
+        Machine.GcMark gcBeforeAcceptPaced = Machine.GcMark.now();
         HttpLoad.Result acceptPaced = HttpLoad.paced("accept-paced", service.baseUrl, "/api/workflow/%s/upgrade",
                 body(), pool.take(pacedHttpSlice), options.clients, httpRate, Duration.ofSeconds(d));
         double[] stagesAfter = acceptStages();
+        gcPauses("the paced accept run", gcBeforeAcceptPaced.until(Machine.GcMark.now()));
         CommandProbe.Drain pacedDrain = probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(20));
         phase("sync-paced");
         HttpLoad.Result syncPaced = HttpLoad.paced("sync-paced", service.baseUrl,
@@ -386,8 +388,10 @@ public final class Benchmark {
             phase("apply-paced");
             int count = (int) Math.max(1, Math.min(paced, rate * 60));
             Machine.CpuMark beforePaced = Machine.CpuMark.now(service);
+            Machine.GcMark gcBeforePaced = Machine.GcMark.now();
             half = probe.runPaced("apply-paced", pool.take(count), WORKFLOW, 2, rate, Duration.ofSeconds(60),
                     Duration.ofMinutes(10));
+            gcPauses("the apply at half the max rate", gcBeforePaced.until(Machine.GcMark.now()));
             cpu.put("apply-paced", cpuDetails(beforePaced.until(Machine.CpuMark.now(service))));
             settle("apply-paced", half);
             report.phase("applyPaced", applyDetails(half));
@@ -434,6 +438,16 @@ public final class Benchmark {
                 + " x500 {_id, revision}", readWrite.throughput(), "docs/s", mongoNote(readWrite));
         pacedRows(acceptPaced, syncPaced, httpRate);
         acceptStageRows(stagesBefore, stagesAfter, httpRate);
+    }
+
+    private final Map<String, Machine.GcMark> gcDuring = new LinkedHashMap<>();
+
+    /**
+     * The benchmark JVM's collections during a phase: they stop the broker and the store it holds, so every
+     * latency measured then includes them. Reported with the memory figures.
+     */
+    private void gcPauses(String during, Machine.GcMark gc) {
+        gcDuring.put(during, gc);
     }
 
     private static final String[] ACCEPT_STAGES = {"check", "record", "publish"};
@@ -838,6 +852,18 @@ public final class Benchmark {
                 oom.isEmpty() && alive, alive ? null : "service exited");
         report.info(section, "resident set size (RSS) at the end", rss < 0 ? null : rss / MIB, "MiB", null);
         report.info(section, "peak RSS (VmHWM)", peakRss < 0 ? null : peakRss / MIB, "MiB", null);
+        String gcSection = "garbage collection";
+        double pauses = alive ? service.metric("jvm.gc.pause", "COUNT") : -1;
+        double pauseSeconds = alive ? service.metric("jvm.gc.pause", "TOTAL_TIME") : -1;
+        double longest = alive ? service.metric("jvm.gc.pause", "MAX") : -1;
+        report.info(gcSection, "service: GC pause time over the run (jvm.gc.pause)", pauseSeconds < 0 ? null
+                : pauseSeconds * 1000, "ms", pauses < 0 ? "not available" : String.format(Locale.ROOT,
+                "%,.0f pauses, longest of the last minutes %.0f ms", pauses, longest * 1000));
+        gcDuring.forEach((during, gc) -> report.info(gcSection, "benchmark JVM (broker + store + load): GC time"
+                + " during " + during, (double) gc.millis(), "ms", String.format(Locale.ROOT,
+                "%d collections, mean %.0f ms, %.1f %% of %.1f s", gc.collections(),
+                gc.collections() == 0 ? 0 : gc.millis() / (double) gc.collections(), gc.share() * 100,
+                gc.wallNanos() / 1e9)));
         Map<String, Object> memory = new LinkedHashMap<>();
         memory.put("heapUsedEndBytes", heapEnd);
         memory.put("heapUsedMaxBytes", maxHeap);

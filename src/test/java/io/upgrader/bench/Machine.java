@@ -107,6 +107,30 @@ final class Machine {
     }
 
     /** CPU used by the service, by this JVM and by the whole machine between two moments. */
+    /** This JVM's garbage collections so far (all collectors): how many, and their accumulated time. */
+    record GcMark(long wallNanos, long collections, long millis) {
+
+        static GcMark now() {
+            long count = 0;
+            long time = 0;
+            for (java.lang.management.GarbageCollectorMXBean gc
+                    : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                count += Math.max(0, gc.getCollectionCount());
+                time += Math.max(0, gc.getCollectionTime());
+            }
+            return new GcMark(System.nanoTime(), count, time);
+        }
+
+        /** Collections between this mark and {@code end}, their time, and its share of the wall time. */
+        GcMark until(GcMark end) {
+            return new GcMark(end.wallNanos - wallNanos, end.collections - collections, end.millis - millis);
+        }
+
+        double share() {
+            return wallNanos <= 0 ? 0 : millis * 1e6 / wallNanos;
+        }
+    }
+
     record CpuMark(long wallNanos, long serviceNanos, long ownNanos, long machineNanos) {
 
         static CpuMark now(ServiceProcess service) {
