@@ -2,12 +2,11 @@ package io.upgrader.kafka;
 
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeCommandBus;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,20 +28,9 @@ public class KafkaUpgradeCommandBus implements UpgradeCommandBus {
 
     @Override
     public void publishAll(List<UpgradeCommand> commands) {
-        List<CompletableFuture<?>> sent = new ArrayList<>(commands.size());
-        for (UpgradeCommand command : commands) {
-            sent.add(template.send(topics.commandTopic(), command.workflowId(), codec.encode(command)));
-        }
-        try {
-            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
-                    .get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommandNotPublishedException("Interrupted while publishing upgrade commands", e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            throw new CommandNotPublishedException(commands.size() + " upgrade commands not all acknowledged by "
-                    + "Kafka within " + topics.sendTimeout().toSeconds() + "s", e);
-        }
+        AcknowledgedSends.sendAll(template, commands.stream().map(command -> new ProducerRecord<>(
+                        topics.commandTopic(), command.workflowId(), codec.encode(command))).toList(),
+                topics.sendTimeout(), commands.size() + " upgrade commands", CommandNotPublishedException::new);
     }
 
     @Override

@@ -92,9 +92,7 @@ public class UpgradeApplier {
         Instant now = clock.instant();
 
         List<UpgradeEvent> ready = new ArrayList<>();
-        List<ExecutionStore.UpgradeWrite> writes = new ArrayList<>();
-        Map<String, UpgradeCommand> written = new HashMap<>();
-        Map<String, UpgradeOutcome.Upgraded> planned = new HashMap<>();
+        List<PlannedUpgrade> planned = new ArrayList<>();
         for (UpgradeCommand command : batch) {
             Workflow workflow = current.get(command.workflowId());
             Optional<UpgradeHistoryEntry> applied = workflow == null ? Optional.empty()
@@ -110,24 +108,23 @@ public class UpgradeApplier {
                         key -> definitions.find(command.name(), command.version())).orElse(null);
                 UpgradeOutcome outcome = UpgradePlanner.plan(workflow, target, command, now);
                 if (outcome instanceof UpgradeOutcome.Upgraded upgraded) {
-                    writes.add(new ExecutionStore.UpgradeWrite(upgraded.workflow(), workflow.revision(),
-                            command.commandId()));
-                    written.put(command.commandId(), command);
-                    planned.put(command.commandId(), upgraded);
+                    planned.add(new PlannedUpgrade(command, upgraded, workflow.revision()));
                 } else {
                     ready.add(UpgradeEvent.of(recordUnapplied(command, workflow, outcome, now)));
                 }
             }
         }
-        Set<String> applied = executions.replaceAllUpgraded(writes);
-        for (ExecutionStore.UpgradeWrite write : writes) {
-            UpgradeCommand command = written.get(write.commandId());
-            if (applied.contains(write.commandId())) {
+        Set<String> applied = executions.replaceAllUpgraded(planned.stream().map(plan ->
+                new ExecutionStore.UpgradeWrite(plan.upgraded().workflow(), plan.readRevision(),
+                        plan.command().commandId())).toList());
+        for (PlannedUpgrade plan : planned) {
+            if (applied.contains(plan.command().commandId())) {
                 count("applied");
-                ready.add(UpgradeEvent.of(applied(command, write.upgraded(), planned.get(write.commandId()).entry())));
+                ready.add(UpgradeEvent.of(applied(plan.command(), plan.upgraded().workflow(),
+                        plan.upgraded().entry())));
             } else {
                 // Someone wrote this execution between our read and our write: plan it again, alone.
-                afterwards.add(0, command);
+                afterwards.add(0, plan.command());
             }
         }
         events.publishAll(ready);
@@ -136,6 +133,10 @@ public class UpgradeApplier {
             sent.add(apply(command));
         }
         return sent;
+    }
+
+    /** A command whose upgrade is planned, with the revision of the execution it was planned from. */
+    private record PlannedUpgrade(UpgradeCommand command, UpgradeOutcome.Upgraded upgraded, long readRevision) {
     }
 
     /** @return the final status, or empty when the execution changed underneath and it must be planned again */

@@ -342,7 +342,7 @@ public final class Benchmark {
         HttpLoad.Result acceptPaced = HttpLoad.paced("accept-paced", service.baseUrl, "/api/workflow/%s/upgrade",
                 body(), pool.take(pacedHttpSlice), options.clients, httpRate, Duration.ofSeconds(d));
         double[] stagesAfter = acceptStages();
-        gcPauses("the paced accept run", gcBeforeAcceptPaced.until(Machine.GcMark.now()));
+        gcDuring.put("the paced accept run", gcBeforeAcceptPaced.until(Machine.GcMark.now()));
         CommandProbe.Drain pacedDrain = probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(20));
         phase("sync-paced");
         HttpLoad.Result syncPaced = HttpLoad.paced("sync-paced", service.baseUrl,
@@ -391,7 +391,7 @@ public final class Benchmark {
             Machine.GcMark gcBeforePaced = Machine.GcMark.now();
             half = probe.runPaced("apply-paced", pool.take(count), WORKFLOW, 2, rate, Duration.ofSeconds(60),
                     Duration.ofMinutes(10));
-            gcPauses("the apply at half the max rate", gcBeforePaced.until(Machine.GcMark.now()));
+            gcDuring.put("the apply at half the max rate", gcBeforePaced.until(Machine.GcMark.now()));
             cpu.put("apply-paced", cpuDetails(beforePaced.until(Machine.CpuMark.now(service))));
             settle("apply-paced", half);
             report.phase("applyPaced", applyDetails(half));
@@ -429,26 +429,16 @@ public final class Benchmark {
         raw.put("mongoReadThenBulk", mongoDetails(readWrite));
         report.phase("rawBaselines", raw);
 
-        mainRows(accept, sync, backlog, drain, apply, half, rate, kafka, single, bulk, idOnly);
-        report.compare("apply path: " + apply.sent + " commands published straight to Kafka, events read back",
-                "apply throughput vs the store's read-modify-write", apply.received == 0 ? null : apply.throughput(),
-                "cmd/s", "find x500 + bulk conditional replace x500", readWrite.throughput(), "docs/s", null, null,
-                "the store's work per upgrade without Kafka or planning");
-        report.info("baselines: the broker and the store on their own", "raw MongoDB find $in x500 then bulkWrite"
-                + " x500 {_id, revision}", readWrite.throughput(), "docs/s", mongoNote(readWrite));
+        mainRows(accept, sync, backlog, drain, apply, half, rate, kafka, single, bulk, idOnly, readWrite);
         pacedRows(acceptPaced, syncPaced, httpRate);
         acceptStageRows(stagesBefore, stagesAfter, httpRate);
     }
 
-    private final Map<String, Machine.GcMark> gcDuring = new LinkedHashMap<>();
-
     /**
-     * The benchmark JVM's collections during a phase: they stop the broker and the store it holds, so every
-     * latency measured then includes them. Reported with the memory figures.
+     * The benchmark JVM's collections during the latency phases: they stop the broker and the store it holds,
+     * so every latency measured then includes them. Reported with the memory figures.
      */
-    private void gcPauses(String during, Machine.GcMark gc) {
-        gcDuring.put(during, gc);
-    }
+    private final Map<String, Machine.GcMark> gcDuring = new LinkedHashMap<>();
 
     private static final String[] ACCEPT_STAGES = {"check", "record", "publish"};
 
@@ -495,7 +485,8 @@ public final class Benchmark {
     private void mainRows(HttpLoad.Result accept, HttpLoad.Result sync, long backlog, CommandProbe.Drain drain,
                           CommandProbe.Result apply, CommandProbe.Result half, double rate,
                           RawBaselines.KafkaResult kafka, RawBaselines.MongoResult single,
-                          RawBaselines.MongoResult bulk, RawBaselines.MongoResult idOnly) {
+                          RawBaselines.MongoResult bulk, RawBaselines.MongoResult idOnly,
+                          RawBaselines.MongoResult readWrite) {
         String a = "accept path: POST /api/workflow/{id}/upgrade, " + options.clients + " closed-loop clients";
         String syncName = "sync-in-HTTP";
         report.compare(a, "accept throughput", accept.throughput(), "req/s", syncName, sync.throughput(), "req/s",
@@ -526,6 +517,9 @@ public final class Benchmark {
         String applyNote = applyNote(apply);
         report.compare(p, "apply throughput", applyRate, "cmd/s", "bulk conditional replace x500",
                 bulk.throughput(), "docs/s", 0.7, null, applyNote);
+        report.compare(p, "apply throughput vs the store's read-modify-write", applyRate, "cmd/s",
+                "find x500 + bulk conditional replace x500", readWrite.throughput(), "docs/s", null, null,
+                "the store's work per upgrade without Kafka or planning");
         report.compare(p, "apply throughput vs one-at-a-time", applyRate, "cmd/s", "replaceOne one at a time",
                 single.throughput(), "docs/s", null, null, null);
         report.compare(p, "apply throughput vs raw Kafka", applyRate, "cmd/s", "raw Kafka produce+consume",
@@ -554,6 +548,8 @@ public final class Benchmark {
         report.info(r, "raw MongoDB replaceOne latency p50", Stats.ms(single.latency, 50), "ms", null);
         report.info(r, "raw MongoDB bulkWrite unordered x500 {_id, revision}", bulk.throughput(), "docs/s",
                 mongoNote(bulk));
+        report.info(r, "raw MongoDB find $in x500 then bulkWrite x500 {_id, revision}", readWrite.throughput(),
+                "docs/s", mongoNote(readWrite));
         report.compare(r, "raw MongoDB replaceOne {_id} only (unconditional), one at a time", idOnly.throughput(),
                 "docs/s", "{_id, revision}", single.throughput(), "docs/s", null, null, mongoNote(idOnly));
 
