@@ -22,9 +22,10 @@ import de.bwaldvogel.mongo.bson.Document;
 /**
  * mongo-java-server's H2 backend, with changes that make a look-up by {@code _id} cost the same with ten
  * thousand or a million executions stored: collections narrow a query with a unique index whose fields it pins
- * ({@link UniqueIndexSeek}), unique indexes answer from a heap copy ({@link MirroredH2UniqueIndex}), and a page
- * sorted by {@code _id} after a given id is read in {@code _id} order up to its limit ({@link IdOrderWalk}).
- * Everything else, the file format included, is the H2 backend's.
+ * ({@link UniqueIndexSeek}), unique indexes answer from a heap copy ({@link MirroredH2UniqueIndex}), a page
+ * sorted by {@code _id} after a given id is read in {@code _id} order up to its limit ({@link IdOrderWalk}), and
+ * documents are stored as BSON ({@link BsonDocumentType}). Everything else is the H2 backend's: its files open
+ * here, while a file written here needs this backend.
  */
 public final class IndexSeekingH2Backend extends H2Backend {
 
@@ -55,7 +56,7 @@ public final class IndexSeekingH2Backend extends H2Backend {
     /** An inner class: H2Database's constructor opens the stored collections, before any field of ours is set. */
     private final class Database extends H2Database {
 
-        // H2Database's own map names (not visible from here): a file of the plain H2 backend opens here and back.
+        // H2Database's own map names (not visible from here): a file of the plain H2 backend opens here.
         private static final String DATA_MAP_PREFIX = "databases.";
         private static final String META_MAP_PREFIX = "meta.";
         private static final String INDEX_MAP_INFIX = "._index_";
@@ -76,7 +77,8 @@ public final class IndexSeekingH2Backend extends H2Backend {
         protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
             String fullName = getFullCollectionNamespace(collectionName);
             MVStore store = getMvStore();
-            MVMap<Object, Document> data = store.openMap(DATA_MAP_PREFIX + fullName);
+            MVMap<Object, Document> data = store.openMap(DATA_MAP_PREFIX + fullName,
+                    new MVMap.Builder<Object, Document>().valueType(new BsonDocumentType()));
             MVMap<String, Object> meta = store.openMap(META_MAP_PREFIX + fullName);
             return new Collection(this, collectionName, options, data, meta, cursorRegistry);
         }

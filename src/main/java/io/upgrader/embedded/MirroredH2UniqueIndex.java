@@ -17,7 +17,7 @@ import de.bwaldvogel.mongo.backend.Missing;
  * H2 orders keys it does not know, such as mongo-java-server's KeyValue, by their Java-serialized bytes: every
  * comparison of a B-tree search serialized both keys, which made the look-up by _id the largest cost of each
  * read and write (about a third of the store's CPU in the benchmark's profile). The H2 map stays the record,
- * so the file opens unchanged in the plain H2 backend; the copy costs some heap per stored document and is
+ * as the plain H2 backend reads it; the copy costs some heap per stored document and is
  * filled once, when the index is opened.
  */
 final class MirroredH2UniqueIndex extends AbstractUniqueIndex<Object> {
