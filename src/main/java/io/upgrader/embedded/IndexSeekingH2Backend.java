@@ -112,9 +112,10 @@ public final class IndexSeekingH2Backend extends H2Backend {
         @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
                                              int batchSize, Document fieldSelector) {
-            Optional<Iterable<Object>> candidates = seek.candidates(query, orderBy);
-            if (candidates.isPresent()) {
-                return matchDocuments(query, candidates.get(), orderBy, numberToSkip, limit, batchSize, fieldSelector);
+            Optional<UniqueIndexSeek.Narrowed<Object>> narrowed = seek.narrow(query, orderBy);
+            if (narrowed.isPresent()) {
+                return matchDocuments(narrowed.get().query(), narrowed.get().candidates(), orderBy, numberToSkip,
+                        limit, batchSize, fieldSelector);
             }
             Optional<String> from = ID_FIELD.equals(getIdField()) ? IdOrderWalk.start(query, orderBy, limit)
                     : Optional.empty();

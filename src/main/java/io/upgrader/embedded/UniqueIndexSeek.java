@@ -1,5 +1,6 @@
 package io.upgrader.embedded;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,6 +20,8 @@ import de.bwaldvogel.mongo.bson.Document;
  */
 final class UniqueIndexSeek<P> {
 
+    private static final String ID = "_id";
+
     private final List<Index<P>> indexes = new CopyOnWriteArrayList<>();
 
     /** Call after the collection took the index; a second index of the same name is one the collection ignored. */
@@ -33,8 +36,12 @@ final class UniqueIndexSeek<P> {
         indexes.removeIf(index -> index.getName().equals(indexName));
     }
 
+    /** The documents an index found for a query, and what of the query is still to be checked on each of them. */
+    record Narrowed<P>(Iterable<P> candidates, Document query) {
+    }
+
     /** Empty when no unique index can narrow the query: the collection then scans, as before. */
-    Optional<Iterable<P>> candidates(Document query, Document orderBy) {
+    Optional<Narrowed<P>> narrow(Document query, Document orderBy) {
         if (naturalOrder(orderBy)) {
             // $natural is the order of the scan itself.
             return Optional.empty();
@@ -43,10 +50,65 @@ final class UniqueIndexSeek<P> {
         for (Index<P> index : indexes) {
             Document pinned = pinnedFields(conjuncts, index.getKeys());
             if (pinned != null && index.canHandle(pinned)) {
-                return Optional.of(index.getPositions(pinned));
+                return Optional.of(new Narrowed<>(index.getPositions(pinned), withoutIdList(query, index)));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The query without its {@code _id: {$in: [...]}} once the _id index found the documents of that list: the
+     * collection's matcher walks the list for every document, so reading n executions by id cost n x n
+     * comparisons (a read of 500 took longer than writing them). Only the one plain list on _id is dropped; any
+     * other condition, and the whole query when _id is named twice, is matched as before.
+     */
+    private static <P> Document withoutIdList(Document query, Index<P> index) {
+        if (index.getKeys().size() != 1 || !index.getKeys().get(0).getKey().equals(ID) || occurrences(query, ID) != 1
+                || !(conjuncts(query).get(ID) instanceof Document condition) || condition.size() != 1
+                || !(condition.get("$in") instanceof List<?>)) {
+            return query;
+        }
+        return without(query, ID);
+    }
+
+    private static int occurrences(Document query, String field) {
+        int count = 0;
+        for (var condition : query.entrySet()) {
+            if (condition.getKey().equals(field)) {
+                count++;
+            } else if (condition.getValue() instanceof List<?> clauses && condition.getKey().startsWith("$")) {
+                for (Object clause : clauses) {
+                    if (clause instanceof Document document) {
+                        count += occurrences(document, field);
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
+    private static Document without(Document query, String field) {
+        Document rest = new Document();
+        for (var condition : query.entrySet()) {
+            if (condition.getKey().equals(field)) {
+                continue;
+            }
+            if (condition.getKey().equals("$and") && condition.getValue() instanceof List<?> clauses) {
+                List<Object> kept = new ArrayList<>();
+                for (Object clause : clauses) {
+                    Object remaining = clause instanceof Document document ? without(document, field) : clause;
+                    if (!(remaining instanceof Document document && document.isEmpty())) {
+                        kept.add(remaining);
+                    }
+                }
+                if (!kept.isEmpty()) {
+                    rest.put("$and", kept);
+                }
+            } else {
+                rest.put(condition.getKey(), condition.getValue());
+            }
+        }
+        return rest;
     }
 
     /**

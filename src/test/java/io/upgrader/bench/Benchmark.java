@@ -234,10 +234,13 @@ public final class Benchmark {
         // This JVM's own MongoDB client paths (the raw baselines) are warmed up too.
         List<ReplaceOneModel<Document>> storeWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(), store,
                 version2);
-        int halfStore = storeWrites.size() / 2;
-        RawBaselines.oneAtATime(workflows, storeWrites.subList(0, halfStore), Duration.ofSeconds(10));
-        RawBaselines.oneAtATime(workflows, RawBaselines.byIdOnly(storeWrites.subList(halfStore, storeWrites.size())),
+        int third = storeWrites.size() / 3;
+        RawBaselines.oneAtATime(workflows, storeWrites.subList(0, third), Duration.ofSeconds(10));
+        RawBaselines.oneAtATime(workflows, RawBaselines.byIdOnly(storeWrites.subList(third, 2 * third)),
                 Duration.ofSeconds(10));
+        List<ReplaceOneModel<Document>> bulkWarmup = storeWrites.subList(2 * third, storeWrites.size());
+        RawBaselines.bulkAndReadThenBulk(workflows, bulkWarmup.subList(0, bulkWarmup.size() / 2),
+                bulkWarmup.subList(bulkWarmup.size() / 2, bulkWarmup.size()), 500, 2, Duration.ofSeconds(20));
         Duration time = Duration.ofSeconds(options.warmupSeconds);
         HttpLoad.Result a = HttpLoad.run("warmup-accept", service.baseUrl, "/api/workflow/%s/upgrade", body(), accept,
                 options.clients, time, 0);
@@ -414,10 +417,11 @@ public final class Benchmark {
         List<ReplaceOneModel<Document>> readWriteWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
                 pool.take(m), version2);
         RawBaselines.MongoResult single = RawBaselines.oneAtATime(workflows, singleWrites, Duration.ofSeconds(120));
-        RawBaselines.MongoResult bulk = RawBaselines.bulk(workflows, bulkWrites, 500, Duration.ofSeconds(120));
         RawBaselines.MongoResult idOnly = RawBaselines.oneAtATime(workflows, idOnlyWrites, Duration.ofSeconds(60));
-        RawBaselines.MongoResult readWrite = RawBaselines.readThenBulk(workflows, readWriteWrites, 500,
-                Duration.ofSeconds(120));
+        RawBaselines.MongoResult[] bulks = RawBaselines.bulkAndReadThenBulk(workflows, bulkWrites, readWriteWrites,
+                500, 4, Duration.ofSeconds(240));
+        RawBaselines.MongoResult bulk = bulks[0];
+        RawBaselines.MongoResult readWrite = bulks[1];
         log(String.format(Locale.ROOT, "raw MongoDB: replaceOne %.0f docs/s, bulkWrite x500 %.0f docs/s, find x500 +"
                 + " bulkWrite x500 %.0f docs/s, replaceOne by _id only %.0f docs/s", single.throughput(),
                 bulk.throughput(), readWrite.throughput(), idOnly.throughput()));

@@ -156,6 +156,14 @@ final class RawBaselines {
         double throughput() {
             return seconds <= 0 ? 0 : modified / seconds;
         }
+
+        void add(MongoResult round) {
+            documents += round.documents;
+            modified += round.modified;
+            seconds += round.seconds;
+            batchSize = round.batchSize;
+            latency.add(round.latency);
+        }
     }
 
     /**
@@ -220,15 +228,30 @@ final class RawBaselines {
         return result;
     }
 
-    static MongoResult bulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes, int batchSize,
-                            Duration cap) {
-        return bulk(workflows, writes, batchSize, cap, false);
+    /**
+     * Unordered bulk writes, alone and with each batch first reading the documents it writes (as the service's
+     * apply does), in alternating rounds on their own shares of the writes: the store's background page writes
+     * and this JVM's collections fall on both alike, not on whichever ran second (run one after the other, the
+     * two figures swapped places from one run to the next).
+     *
+     * @return the bulk figures, then the read-then-bulk figures, each over all its rounds
+     */
+    static MongoResult[] bulkAndReadThenBulk(MongoCollection<Document> workflows,
+                                             List<ReplaceOneModel<Document>> bulkWrites,
+                                             List<ReplaceOneModel<Document>> readWriteWrites, int batchSize,
+                                             int rounds, Duration cap) {
+        MongoResult bulk = new MongoResult();
+        MongoResult readWrite = new MongoResult();
+        for (int round = 0; round < rounds; round++) {
+            bulk.add(bulk(workflows, share(bulkWrites, round, rounds), batchSize, cap.dividedBy(rounds), false));
+            readWrite.add(bulk(workflows, share(readWriteWrites, round, rounds), batchSize, cap.dividedBy(rounds),
+                    true));
+        }
+        return new MongoResult[] {bulk, readWrite};
     }
 
-    /** As {@link #bulk}, each batch first reading the documents it writes, as the service's apply does. */
-    static MongoResult readThenBulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes,
-                                    int batchSize, Duration cap) {
-        return bulk(workflows, writes, batchSize, cap, true);
+    private static <T> List<T> share(List<T> all, int round, int rounds) {
+        return all.subList(all.size() * round / rounds, all.size() * (round + 1) / rounds);
     }
 
     private static MongoResult bulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes,

@@ -90,15 +90,15 @@ class UniqueIndexSeekTest {
     @Test
     void keepsTheScanForNaturalOrder() {
         Document query = new Document("_id", "wf-3").append("revision", 3);
-        assertThat(seek.candidates(query, new Document("$natural", -1))).isEmpty();
-        assertThat(seek.candidates(query, new Document("revision", 1))).isPresent();
+        assertThat(seek.narrow(query, new Document("$natural", -1))).isEmpty();
+        assertThat(seek.narrow(query, new Document("revision", 1))).isPresent();
     }
 
     @Test
     void ignoresSecondaryIndexesWhichMongoJavaServerDoesNotFill() {
         UniqueIndexSeek<Integer> onlySecondary = new UniqueIndexSeek<>();
         onlySecondary.added(new EmptyIndex<>("revision_1", List.of(new IndexKey("revision", true))));
-        assertThat(onlySecondary.candidates(new Document("revision", 3).append("x", 1), null)).isEmpty();
+        assertThat(onlySecondary.narrow(new Document("revision", 3).append("x", 1), null)).isEmpty();
     }
 
     @Test
@@ -114,10 +114,40 @@ class UniqueIndexSeekTest {
         assertThat(candidates(new Document("_id", "wf-3").append("revision", 3))).contains(List.of(3));
     }
 
+    @Test
+    void anIdListTheIndexAnsweredIsNotMatchedAgainstEachDocument() {
+        Document ids = new Document("$in", List.of("wf-1", "wf-4", "wf-9"));
+        assertThat(candidates(new Document("_id", ids))).contains(List.of(1, 4));
+        assertThat(residual(new Document("_id", ids))).isEqualTo(new Document());
+        Document status = new Document("status", new Document("$in", List.of("NOOP", "REJECTED")));
+        assertThat(residual(new Document("$and", List.of(new Document("_id", ids), status))))
+                .isEqualTo(new Document("$and", List.of(status)));
+        assertThat(residual(new Document("_id", ids).append("revision", 3))).isEqualTo(new Document("revision", 3));
+    }
+
+    @Test
+    void everyOtherConditionOnTheIdIsStillMatched() {
+        Document ids = new Document("$in", List.of("wf-1", "wf-4"));
+        Document twice = new Document("_id", ids).append("$and",
+                List.of(new Document("_id", new Document("$ne", "wf-4"))));
+        assertThat(residual(twice)).isEqualTo(twice);
+        Document listAndMore = new Document("_id", new Document("$in", List.of("wf-1")).append("$ne", "wf-1"));
+        assertThat(residual(listAndMore)).isEqualTo(listAndMore);
+        Document single = new Document("_id", "wf-3").append("revision", 3);
+        assertThat(residual(single)).isEqualTo(single);
+        Document compound = new Document("workflowId", new Document("$in", List.of("wf-2"))).append("seq", 1);
+        assertThat(residual(compound)).isEqualTo(compound);
+    }
+
+    /** What is matched against each document: the whole query too when no index narrowed it. */
+    private Document residual(Document query) {
+        return seek.narrow(query, null).map(UniqueIndexSeek.Narrowed::query).orElse(query);
+    }
+
     private Optional<List<Integer>> candidates(Document query) {
-        return seek.candidates(query, null).map(positions -> {
+        return seek.narrow(query, null).map(narrowed -> {
             List<Integer> list = new java.util.ArrayList<>();
-            positions.forEach(list::add);
+            narrowed.candidates().forEach(list::add);
             return list;
         });
     }
