@@ -4,16 +4,23 @@ import io.upgrader.definition.DefinitionStore;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Workflow;
 import io.upgrader.upgrade.UpgradeCommand;
+import io.upgrader.upgrade.UpgradeController;
 import io.upgrader.upgrade.UpgradeOutcome;
 import io.upgrader.upgrade.UpgradePlanner;
 import io.upgrader.upgrade.UpgradeRequest;
+import io.upgrader.upgrade.UpgradeRequestBody;
+import io.upgrader.upgrade.UpgradeStatus;
 import io.upgrader.web.ApiException;
+import io.upgrader.web.Identifiers;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -23,7 +30,8 @@ import java.util.UUID;
 /**
  * The benchmark's baseline, off by default: an upgrade done synchronously inside the HTTP request (read,
  * plan, conditional write; no Kafka, no event), the way synchronous implementations work. It shares the
- * planner and the stores with the real path, so the comparison measures the architecture, not the code.
+ * request checks, the planner and the stores with the real path, and answers with the same body, so the
+ * comparison measures the architecture, not the code.
  */
 @RestController
 @ConditionalOnProperty(name = "upgrader.baseline.sync-endpoint.enabled", havingValue = "true")
@@ -32,15 +40,20 @@ public class SynchronousUpgradeBaseline {
     private final ExecutionStore executions;
     private final DefinitionStore definitions;
     private final Clock clock;
+    private final JsonMapper json;
 
-    public SynchronousUpgradeBaseline(ExecutionStore executions, DefinitionStore definitions, Clock clock) {
+    public SynchronousUpgradeBaseline(ExecutionStore executions, DefinitionStore definitions, Clock clock,
+                                      JsonMapper json) {
         this.executions = executions;
         this.definitions = definitions;
         this.clock = clock;
+        this.json = json;
     }
 
-    @PostMapping("/api/baseline/workflow/{workflowId}/upgrade")
-    public void upgrade(@PathVariable String workflowId, @RequestBody UpgradeRequest request) {
+    @PostMapping(path = "/api/baseline/workflow/{workflowId}/upgrade", consumes = MediaType.APPLICATION_JSON_VALUE)
+    public UpgradeController.Accepted upgrade(@PathVariable String workflowId, @RequestBody JsonNode body) {
+        Identifiers.checkWorkflowId(workflowId);
+        UpgradeRequest request = UpgradeRequestBody.read(json, body);
         UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, UUID.randomUUID().toString(),
                 workflowId, request.name(), request.version(), request.taskOutput(), request.workflowInput(),
                 clock.instant(), null, request.taskMapping());
@@ -52,9 +65,13 @@ public class SynchronousUpgradeBaseline {
             if (outcome instanceof UpgradeOutcome.Rejected rejected) {
                 throw new ApiException(HttpStatus.BAD_REQUEST, rejected.rejection().message(), false, List.of());
             }
-            if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)
-                    || executions.replaceUpgraded(upgraded.workflow(), current.revision(), command.commandId())) {
-                return;
+            if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)) {
+                return new UpgradeController.Accepted(command.commandId(), UpgradeStatus.State.NOOP, workflowId,
+                        current.workflowVersion(), request.version());
+            }
+            if (executions.replaceUpgraded(upgraded.workflow(), current.revision(), command.commandId())) {
+                return new UpgradeController.Accepted(command.commandId(), UpgradeStatus.State.APPLIED, workflowId,
+                        current.workflowVersion(), request.version());
             }
         }
         throw new ApiException(HttpStatus.CONFLICT, "conflict", true, List.of());

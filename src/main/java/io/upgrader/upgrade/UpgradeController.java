@@ -1,11 +1,8 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.contract.ContractSchema;
 import io.upgrader.web.ApiException;
 import io.upgrader.web.ErrorBody.ValidationError;
 import io.upgrader.web.Identifiers;
-import io.upgrader.web.SchemaCheckedBody;
-import io.upgrader.web.StorableInput;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -81,10 +78,7 @@ public class UpgradeController {
             throw ApiException.badRequest("waitForSeconds", "waitForSeconds must be between 0 and "
                     + MAX_WAIT_SECONDS);
         }
-        SchemaCheckedBody.require(ContractSchema.UPGRADE_REQUEST, body, "upgrade request");
-        UpgradeRequest request = json.treeToValue(body, UpgradeRequest.class);
-        StorableInput.require("taskOutput", request.taskOutput());
-        StorableInput.require("workflowInput", request.workflowInput());
+        UpgradeRequest request = UpgradeRequestBody.read(json, body);
         if (dryRun) {
             return ResponseEntity.ok(plan(workflowId, request, requests.preview(workflowId, request)));
         }
