@@ -4,6 +4,7 @@ import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.TestCredentials;
 import io.upgrader.support.TopicObserver;
+import io.upgrader.support.UpstreamCommand;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -28,9 +29,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -108,15 +107,7 @@ abstract class BadInputFixture extends UpgradeFixture {
     }
 
     static Map<String, Object> command(String commandId, String workflowId, String name, Object version) {
-        Map<String, Object> command = new LinkedHashMap<>();
-        command.put("schemaVersion", 1);
-        command.put("commandId", commandId);
-        command.put("workflowId", workflowId);
-        command.put("name", name);
-        command.put("version", version);
-        command.put("taskOutput", Map.of());
-        command.put("requestedAt", Instant.now().toString());
-        return command;
+        return UpstreamCommand.of(commandId, workflowId, name, version).with("taskOutput", Map.of()).fields();
     }
 
     // --- HTTP ----------------------------------------------------------------------------------------------

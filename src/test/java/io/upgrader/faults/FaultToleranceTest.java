@@ -10,6 +10,8 @@ import io.upgrader.execution.Executions;
 import io.upgrader.support.Http;
 import io.upgrader.support.TestCredentials;
 import io.upgrader.support.TopicObserver;
+import io.upgrader.support.UpstreamCommand;
+import io.upgrader.support.UpstreamCommand;
 import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeEvent;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,7 +37,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -296,15 +297,8 @@ class FaultToleranceTest {
         return context.getEnvironment().getProperty("upgrader.kafka.command-topic");
     }
 
-    private byte[] command(String commandId, String workflowId, String name, int version) {
-        Map<String, Object> command = new LinkedHashMap<>();
-        command.put("schemaVersion", 1);
-        command.put("commandId", commandId);
-        command.put("workflowId", workflowId);
-        command.put("name", name);
-        command.put("version", version);
-        command.put("requestedAt", Instant.now().toString());
-        return json.writeValueAsBytes(command);
+    private static byte[] command(String commandId, String workflowId, String name, int version) {
+        return UpstreamCommand.of(commandId, workflowId, name, version).bytes();
     }
 
     private void publish(List<String> workflowIds, Map<String, String> commandByWorkflow, String name) {

@@ -1,10 +1,10 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.contract.ContractSchema;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.TopicObserver;
+import io.upgrader.support.UpstreamCommand;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,7 +26,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -639,17 +638,7 @@ class UpgradeExtrasTest extends UpgradeFixture {
 
     private byte[] command(String commandId, String workflowId, String name, int version,
                            Map<String, String> taskMapping) {
-        Map<String, Object> command = new LinkedHashMap<>();
-        command.put("schemaVersion", 1);
-        command.put("commandId", commandId);
-        command.put("workflowId", workflowId);
-        command.put("name", name);
-        command.put("version", version);
-        command.put("requestedAt", Instant.now().toString());
-        command.put("requestedBy", "upstream-system");
-        command.put("taskMapping", taskMapping);
-        byte[] bytes = json.writeValueAsBytes(command);
-        assertThat(ContractSchema.UPGRADE_COMMAND.validate(json.readTree(bytes))).isEmpty();
-        return bytes;
+        return UpstreamCommand.of(commandId, workflowId, name, version).with("requestedBy", "upstream-system")
+                .with("taskMapping", taskMapping).bytes();
     }
 }

@@ -11,6 +11,7 @@ import io.upgrader.kafka.KafkaConfiguration;
 import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.TopicObserver;
+import io.upgrader.support.UpstreamCommand;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -29,9 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -398,20 +397,8 @@ abstract class UpgradePipelineScenarios extends UpgradeFixture {
 
     byte[] command(String commandId, String workflowId, String name, int version,
                    Map<String, Map<String, Object>> taskOutput, String requestedBy) {
-        Map<String, Object> command = new LinkedHashMap<>();
-        command.put("schemaVersion", 1);
-        command.put("commandId", commandId);
-        command.put("workflowId", workflowId);
-        command.put("name", name);
-        command.put("version", version);
-        command.put("taskOutput", taskOutput);
-        command.put("requestedAt", Instant.now().toString());
-        if (requestedBy != null) {
-            command.put("requestedBy", requestedBy);
-        }
-        byte[] bytes = json.writeValueAsBytes(command);
-        assertThat(ContractSchema.UPGRADE_COMMAND.validate(json.readTree(bytes))).isEmpty();
-        return bytes;
+        return UpstreamCommand.of(commandId, workflowId, name, version).with("taskOutput", taskOutput)
+                .with("requestedBy", requestedBy).bytes();
     }
 
     /** A NOOP command sent after the others of this workflow: once it is done, they are all done. */
