@@ -419,7 +419,7 @@ public final class Benchmark {
         RawBaselines.MongoResult single = RawBaselines.oneAtATime(workflows, singleWrites, Duration.ofSeconds(120));
         RawBaselines.MongoResult idOnly = RawBaselines.oneAtATime(workflows, idOnlyWrites, Duration.ofSeconds(60));
         RawBaselines.MongoResult[] bulks = RawBaselines.bulkAndReadThenBulk(workflows, bulkWrites, readWriteWrites,
-                500, 4, Duration.ofSeconds(240));
+                500, 8, Duration.ofSeconds(240));
         RawBaselines.MongoResult bulk = bulks[0];
         RawBaselines.MongoResult readWrite = bulks[1];
         log(String.format(Locale.ROOT, "raw MongoDB: replaceOne %.0f docs/s, bulkWrite x500 %.0f docs/s, find x500 +"
@@ -942,7 +942,10 @@ public final class Benchmark {
     }
 
     private static String mongoNote(RawBaselines.MongoResult r) {
-        return String.format(Locale.ROOT, "%,d modified of %,d in %.2f s", r.modified, r.documents, r.seconds);
+        String note = String.format(Locale.ROOT, "%,d modified of %,d in %.2f s", r.modified, r.documents, r.seconds);
+        return r.rounds.isEmpty() ? note : note + String.format(Locale.ROOT, "; median of %d rounds, %,.0f-%,.0f",
+                r.rounds.size(), r.rounds.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                r.rounds.stream().mapToDouble(Double::doubleValue).max().orElse(0));
     }
 
     private static Map<String, Object> httpDetails(HttpLoad.Result r) {
@@ -997,6 +1000,9 @@ public final class Benchmark {
         m.put("batchSize", r.batchSize);
         m.put("seconds", Stats.round(r.seconds));
         m.put("throughputPerSecond", Stats.round(r.throughput()));
+        if (!r.rounds.isEmpty()) {
+            m.put("roundThroughputsPerSecond", r.rounds.stream().map(Stats::round).toList());
+        }
         m.put("latencyPerCall", Stats.summary(r.latency));
         return m;
     }

@@ -153,7 +153,16 @@ final class RawBaselines {
         int batchSize;
         final Histogram latency = Stats.histogram();
 
+        /** Throughput of each round, when the figure is made of rounds. */
+        final List<Double> rounds = new ArrayList<>();
+
+        /** Over all documents; for a figure made of rounds, the median round's, which one disturbed round cannot move. */
         double throughput() {
+            if (!rounds.isEmpty()) {
+                List<Double> sorted = rounds.stream().sorted().toList();
+                int middle = sorted.size() / 2;
+                return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
+            }
             return seconds <= 0 ? 0 : modified / seconds;
         }
 
@@ -163,6 +172,7 @@ final class RawBaselines {
             seconds += round.seconds;
             batchSize = round.batchSize;
             latency.add(round.latency);
+            rounds.add(round.throughput());
         }
     }
 
@@ -231,8 +241,9 @@ final class RawBaselines {
     /**
      * Unordered bulk writes, alone and with each batch first reading the documents it writes (as the service's
      * apply does), in alternating rounds on their own shares of the writes: the store's background page writes
-     * and this JVM's collections fall on both alike, not on whichever ran second (run one after the other, the
-     * two figures swapped places from one run to the next).
+     * and this JVM's collections fall on both alike, not on whichever ran second. Each figure is the median of
+     * its rounds: a single run swung by half from one benchmark run to the next (the store's background page
+     * writes and chunk housekeeping, and this JVM's collections of 100-200 ms, land on one round or another).
      *
      * @return the bulk figures, then the read-then-bulk figures, each over all its rounds
      */
