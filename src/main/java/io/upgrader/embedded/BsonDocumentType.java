@@ -46,14 +46,9 @@ final class BsonDocumentType extends BasicDataType<Document> {
 
     @Override
     public void write(WriteBuffer buffer, Document document) {
-        ByteBuf encoded = Unpooled.buffer(512);
-        try {
-            BsonEncoder.encodeDocument(document, encoded);
-            track(encoded.readableBytes());
-            buffer.put(BSON_TAG).put(encoded.nioBuffer());
-        } finally {
-            encoded.release();
-        }
+        byte[] encoded = encode(document);
+        track(encoded.length);
+        buffer.put(BSON_TAG).put(encoded);
     }
 
     @Override

@@ -35,7 +35,7 @@ public final class IndexSeekingH2Backend extends H2Backend {
 
     /**
      * H2 writes a changed document by writing its whole page again, every document of it encoded, and reads a
-     * page whole; its default of 16 KiB held five or six executions, so each upgrade encoded five or six. At
+     * page whole; its default of 16 KiB held about five executions, so each upgrade encoded about five. At
      * 4 KiB a page holds one or two.
      */
     private static final int PAGE_SPLIT_SIZE = 4 * 1024;
