@@ -41,8 +41,9 @@ public class DefinitionStore {
 
     /** @return false when (name, version) is already registered */
     public boolean register(WorkflowDef definition) {
+        String id = id(definition.name(), definition.version());
         try {
-            definitions.insertOne(mapper.toDocument(definition, id(definition.name(), definition.version())));
+            definitions.insertOne(mapper.toDocument(definition, id));
             return true;
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
@@ -51,19 +52,19 @@ public class DefinitionStore {
             throw e;
         } finally {
             // After the write: a read racing with it cannot put the old definition back.
-            recent.invalidate(id(definition.name(), definition.version()));
+            recent.invalidate(id);
         }
     }
 
     /** Registers or replaces (name, version); the creation time of a replaced definition is kept. */
     public void upsert(WorkflowDef definition, long now) {
         long created = find(definition.name(), definition.version()).map(WorkflowDef::createTime).orElse(now);
+        String id = id(definition.name(), definition.version());
         try {
-            definitions.replaceOne(Filters.eq("_id", id(definition.name(), definition.version())),
-                    mapper.toDocument(definition.withTimestamps(created, now),
-                            id(definition.name(), definition.version())), new ReplaceOptions().upsert(true));
+            definitions.replaceOne(Filters.eq("_id", id), mapper.toDocument(definition.withTimestamps(created, now), id),
+                    new ReplaceOptions().upsert(true));
         } finally {
-            recent.invalidate(id(definition.name(), definition.version()));
+            recent.invalidate(id);
         }
     }
 

@@ -3,6 +3,7 @@ package io.upgrader.badinput;
 import io.upgrader.kafka.InvalidUpgradeCommandException;
 import io.upgrader.kafka.UpgradeCommandCodec;
 import io.upgrader.kafka.UpgradeTopics;
+import io.upgrader.support.UpstreamCommand;
 import io.upgrader.upgrade.UpgradeCommand;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
@@ -34,14 +35,8 @@ class UpgradeCommandCodecTest {
 
     /** A valid command of exactly {@code size} bytes, padded with a workflowInput string. */
     private static byte[] commandOfSize(int size) {
-        Map<String, Object> command = new LinkedHashMap<>();
-        command.put("schemaVersion", 1);
-        command.put("commandId", "c-1");
-        command.put("workflowId", WORKFLOW_ID);
-        command.put("name", "wf");
-        command.put("version", 2);
-        command.put("requestedAt", "2026-01-01T00:00:00Z");
-        command.put("workflowInput", Map.of("pad", ""));
+        Map<String, Object> command = UpstreamCommand.of("c-1", WORKFLOW_ID, "wf", 2)
+                .with("requestedAt", "2026-01-01T00:00:00Z").with("workflowInput", Map.of("pad", "")).fields();
         int overhead = JSON.writeValueAsBytes(command).length;
         command.put("workflowInput", Map.of("pad", "x".repeat(size - overhead)));
         byte[] bytes = JSON.writeValueAsBytes(command);
