@@ -1,7 +1,6 @@
 package io.upgrader.embedded;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 import org.h2.mvstore.WriteBuffer;
@@ -9,68 +8,84 @@ import org.h2.mvstore.type.BasicDataType;
 import org.h2.mvstore.type.ObjectDataType;
 
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
+import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 
 /**
- * A collection's documents in H2: stored as BSON, and held in H2's pages and page cache as that same BSON, one
- * byte array per document ({@link BsonDocuments} turns them into documents when the collection reads them).
+ * Stores a collection's documents in H2 as BSON, with mongo-java-server's own wire codec, where the H2 backend
+ * Java-serializes them. H2 writes every changed document again at each commit, and Java serialization of a
+ * document's maps was the largest single cost of the benchmark's store (a third of its CPU, in a thread of its
+ * own, besides the deserialization of every page read from the file). BSON is also what the store received and
+ * what it answers with, so a document comes back with exactly the values it was given.
  *
- * <p>The H2 backend Java-serializes documents and caches them decoded. Java serialization was the largest
- * single cost of the benchmark's store; and a decoded execution is a few hundred small objects, so every page
- * read since the last collection made the JVM's young collections copy thousands of objects per document (the
- * benchmark JVM's pauses, which hold the broker and the store, followed the size of this cache). An array is
- * one object, and a cache of a given size holds about four times as many documents.
- *
- * <p>Documents a file of the plain H2 backend holds are still read: they start with H2's own type tag, are
- * handed to H2's {@link ObjectDataType} and held as BSON from then on; each is stored as BSON when its page is
- * next written. A file written here no longer opens in the plain backend.
+ * <p>Documents a file of the plain H2 backend holds are still read: they start with H2's own type tag and are
+ * handed to H2's {@link ObjectDataType}; each is stored as BSON when it is next written. A file written here no
+ * longer opens in the plain backend.
  */
-final class BsonDocumentType extends BasicDataType<byte[]> {
+final class BsonDocumentType extends BasicDataType<Document> {
 
     /** First byte of a document stored here: H2's ObjectDataType never writes it (its tags end at 119). */
     static final byte BSON_TAG = 127;
 
-    /** A BSON document is at least its int32 length and its terminating zero. */
-    private static final int SMALLEST_DOCUMENT = 5;
-
-    /** An array's header and the page's reference to it, besides its bytes. */
-    private static final int ARRAY_OVERHEAD = 24;
-
     private final ObjectDataType legacy = new ObjectDataType();
 
+    /** Heap estimate for H2's page splits and cache: a moving average of four times the encoded size. */
+    private volatile int averageMemory = 2048;
+
     @Override
-    public byte[][] createStorage(int size) {
-        return new byte[size][];
+    public Document[] createStorage(int size) {
+        return new Document[size];
     }
 
     @Override
-    public int getMemory(byte[] document) {
-        return document.length + ARRAY_OVERHEAD;
+    public int getMemory(Document document) {
+        return averageMemory;
     }
 
     @Override
-    public void write(WriteBuffer buffer, byte[] document) {
-        buffer.put(BSON_TAG).put(document);
+    public void write(WriteBuffer buffer, Document document) {
+        byte[] encoded = encode(document);
+        track(encoded.length);
+        buffer.put(BSON_TAG).put(encoded);
     }
 
     @Override
-    public byte[] read(ByteBuffer buffer) {
+    public Document read(ByteBuffer buffer) {
         if (buffer.get(buffer.position()) != BSON_TAG) {
-            return BsonDocuments.encode((Document) legacy.read(buffer));
+            return (Document) legacy.read(buffer);
         }
         buffer.get();
-        int length = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt();
-        if (length < SMALLEST_DOCUMENT || length > buffer.remaining()) {
-            throw new IllegalStateException("a stored document claims " + length + " bytes where " + buffer.remaining()
-                    + " remain in its page: the file is damaged");
-        }
-        byte[] document = new byte[length];
-        buffer.get(document);
+        ByteBuf encoded = Unpooled.wrappedBuffer(buffer);
+        Document document = BsonDecoder.decodeBson(encoded);
+        track(encoded.readerIndex());
+        buffer.position(buffer.position() + encoded.readerIndex());
         return document;
     }
 
-    /** Values are never ordered by H2's maps, only compared for equality: by their encoding. */
+    /** Values are never ordered by H2's maps; equal documents compare equal, others by their encoding. */
     @Override
-    public int compare(byte[] a, byte[] b) {
-        return Arrays.compare(a, b);
+    public int compare(Document a, Document b) {
+        if (a.equals(b)) {
+            return 0;
+        }
+        return Arrays.compare(encode(a), encode(b));
+    }
+
+    private static byte[] encode(Document document) {
+        ByteBuf encoded = Unpooled.buffer(512);
+        try {
+            BsonEncoder.encodeDocument(document, encoded);
+            byte[] bytes = new byte[encoded.readableBytes()];
+            encoded.readBytes(bytes);
+            return bytes;
+        } finally {
+            encoded.release();
+        }
+    }
+
+    private void track(int encodedSize) {
+        averageMemory = (int) ((4L * encodedSize + 15L * averageMemory) / 16);
     }
 }

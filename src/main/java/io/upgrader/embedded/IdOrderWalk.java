@@ -40,13 +40,13 @@ final class IdOrderWalk {
         return Optional.empty();
     }
 
-    /** The stored values from {@code from} on, lazily, in {@code _id} order; the query still has to be applied. */
-    static <V> Stream<V> values(MVMap<Object, V> byId, String from) {
-        Cursor<Object, V> cursor = byId.cursor(from);
-        Iterator<V> inOrder = new Iterator<>() {
-            private V next = advance();
+    /** The documents from {@code from} on, lazily, in {@code _id} order; the query still has to be applied. */
+    static Stream<Document> documents(MVMap<Object, Document> byId, String from) {
+        Cursor<Object, Document> cursor = byId.cursor(from);
+        Iterator<Document> inOrder = new Iterator<>() {
+            private Document next = advance();
 
-            private V advance() {
+            private Document advance() {
                 return cursor.hasNext() && cursor.next() instanceof String ? cursor.getValue() : null;
             }
 
@@ -56,11 +56,11 @@ final class IdOrderWalk {
             }
 
             @Override
-            public V next() {
+            public Document next() {
                 if (next == null) {
                     throw new NoSuchElementException();
                 }
-                V current = next;
+                Document current = next;
                 next = advance();
                 return current;
             }

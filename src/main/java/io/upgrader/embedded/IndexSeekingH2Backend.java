@@ -1,10 +1,7 @@
 package io.upgrader.embedded;
 
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -12,16 +9,11 @@ import org.h2.mvstore.MVStore;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
-import de.bwaldvogel.mongo.backend.Assert;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
-import de.bwaldvogel.mongo.backend.DocumentWithPosition;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
-import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.QueryResult;
-import de.bwaldvogel.mongo.backend.Utils;
-import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
@@ -93,83 +85,24 @@ public final class IndexSeekingH2Backend extends H2Backend {
         protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
             String fullName = getFullCollectionNamespace(collectionName);
             MVStore store = getMvStore();
-            MVMap<Object, byte[]> data = store.openMap(DATA_MAP_PREFIX + fullName,
-                    new MVMap.Builder<Object, byte[]>().valueType(new BsonDocumentType()));
+            MVMap<Object, Document> data = store.openMap(DATA_MAP_PREFIX + fullName,
+                    new MVMap.Builder<Object, Document>().valueType(new BsonDocumentType()));
             MVMap<String, Object> meta = store.openMap(META_MAP_PREFIX + fullName);
             return new Collection(this, collectionName, options, data, meta, cursorRegistry);
         }
     }
 
-    /**
-     * H2's collection over a map whose values are BSON ({@link BsonDocumentType}): every method of
-     * {@link H2Collection} that touches its map is overridden here, so its own reference, typed for documents,
-     * is never used.
-     */
     private static final class Collection extends H2Collection {
 
         private static final String ID_FIELD = "_id";
 
         private final UniqueIndexSeek<Object> seek = new UniqueIndexSeek<>();
-        private final MVMap<Object, byte[]> byId;
+        private final MVMap<Object, Document> byId;
 
-        @SuppressWarnings("unchecked")
         Collection(MongoDatabase database, String collectionName, CollectionOptions options,
-                   MVMap<Object, byte[]> data, MVMap<String, Object> meta, CursorRegistry cursors) {
-            super(database, collectionName, options, (MVMap<Object, Document>) (MVMap<?, ?>) data, meta, cursors);
+                   MVMap<Object, Document> data, MVMap<String, Object> meta, CursorRegistry cursors) {
+            super(database, collectionName, options, data, meta, cursors);
             this.byId = data;
-        }
-
-        @Override
-        protected Object addDocumentInternal(Document document) {
-            Object key = getIdField() != null ? Utils.getSubdocumentValue(document, getIdField()) : UUID.randomUUID();
-            byte[] previous = byId.put(Missing.ofNullable(key), BsonDocuments.encode(document));
-            Assert.isNull(previous, () -> "Document with key '" + key + "' already existed in " + this);
-            return key;
-        }
-
-        @Override
-        public int count() {
-            return byId.size();
-        }
-
-        @Override
-        public boolean isEmpty() {
-            return byId.isEmpty();
-        }
-
-        @Override
-        protected Document getDocument(Object position) {
-            byte[] stored = byId.get(position);
-            return stored == null ? null : BsonDocuments.decode(stored);
-        }
-
-        @Override
-        protected void removeDocument(Object position) {
-            if (byId.remove(position) == null) {
-                throw new NoSuchElementException("No document with key " + position);
-            }
-        }
-
-        @Override
-        protected void handleUpdate(Object position, Document oldDocument, Document newDocument) {
-            byId.put(Missing.ofNullable(position), BsonDocuments.encode(newDocument));
-        }
-
-        @Override
-        protected Stream<DocumentWithPosition<Object>> streamAllDocumentsWithPosition() {
-            return byId.entrySet().stream()
-                    .map(entry -> new DocumentWithPosition<>(BsonDocuments.decode(entry.getValue()), entry.getKey()));
-        }
-
-        @Override
-        protected QueryResult matchDocuments(Document query, Document orderBy, int numberToSkip, int limit,
-                                             int batchSize, Document fieldSelector) {
-            Stream<Document> documents = isNaturalDescending(orderBy)
-                    ? streamAllDocumentsWithPosition()
-                            .sorted((a, b) -> ValueComparator.desc().compare(a.getPosition(), b.getPosition()))
-                            .map(DocumentWithPosition::getDocument)
-                    : byId.values().stream().map(BsonDocuments::decode);
-            return matchDocumentsFromStream(documents, query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
         }
 
         @Override
@@ -196,8 +129,8 @@ public final class IndexSeekingH2Backend extends H2Backend {
                     : Optional.empty();
             if (from.isPresent()) {
                 // Already in the order asked for: no comparator, so the stream stops at the limit.
-                return matchDocumentsFromStream(query, IdOrderWalk.values(byId, from.get()).map(BsonDocuments::decode),
-                        numberToSkip, limit, batchSize, null, fieldSelector);
+                return matchDocumentsFromStream(query, IdOrderWalk.documents(byId, from.get()), numberToSkip, limit,
+                        batchSize, null, fieldSelector);
             }
             return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
         }

@@ -42,7 +42,7 @@ class IdOrderWalkTest {
             for (Object id : List.of("b", 7L, "a", "c", "bb")) {
                 byId.put(id, new Document("_id", id));
             }
-            assertThat(IdOrderWalk.values(byId, "b").map(document -> document.get("_id")))
+            assertThat(IdOrderWalk.documents(byId, "b").map(document -> document.get("_id")))
                     .containsExactly("b", "bb", "c");
         } finally {
             store.close();
