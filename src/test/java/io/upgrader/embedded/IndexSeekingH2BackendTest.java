@@ -170,6 +170,48 @@ class IndexSeekingH2BackendTest {
         assertThat(expected.get(4)).isEmpty();
     }
 
+    /**
+     * Beyond the queries the service makes: updates in place, upserts, deletes, scans, natural order and counts
+     * answer as the plain H2 backend does, and what was written is what a reopened file holds.
+     */
+    @Test
+    void writesAndScansAnswerAsThePlainServerAndSurviveAReopen() {
+        List<Object> expected = new ArrayList<>();
+        withCollection(H2Backend.inMemory(), workflows -> expected.addAll(readAndWrite(workflows)));
+        String file = dataDir.resolve("bytes.mv").toString();
+        List<Object> answered = new ArrayList<>();
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> answered.addAll(readAndWrite(workflows)));
+        assertThat(answered).isEqualTo(expected);
+
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> {
+            assertThat(workflows.find().sort(Sorts.ascending("_id")).into(new ArrayList<>()))
+                    .isEqualTo(expected.get(expected.size() - 1));
+            Document changed = workflows.find(Filters.eq("_id", "wf-3")).first();
+            changed.put("status", "CHANGED ONLY IN THE CLIENT");
+            assertThat(workflows.find(Filters.eq("_id", "wf-3")).first().getString("status")).isEqualTo("PAUSED");
+        });
+    }
+
+    private static List<Object> readAndWrite(MongoCollection<Document> workflows) {
+        seed(workflows, 40);
+        List<Object> answers = new ArrayList<>();
+        answers.add(workflows.updateMany(Filters.eq("status", "RUNNING"),
+                Updates.combine(Updates.inc("revision", 1), Updates.push("tags", "touched"))).getModifiedCount());
+        answers.add(workflows.updateOne(Filters.eq("_id", "wf-3"), Updates.set("status", "PAUSED")).getModifiedCount());
+        answers.add(workflows.updateOne(Filters.eq("_id", "wf-new"), Updates.set("status", "RUNNING"),
+                new com.mongodb.client.model.UpdateOptions().upsert(true)).getUpsertedId());
+        answers.add(workflows.findOneAndUpdate(Filters.eq("_id", "wf-5"), Updates.unset("status")));
+        answers.add(workflows.deleteMany(Filters.eq("status", "COMPLETED")).getDeletedCount());
+        answers.add(workflows.countDocuments());
+        answers.add(workflows.countDocuments(Filters.gt("revision", 20)));
+        answers.add(workflows.find().sort(new Document("$natural", -1)).limit(5).map(d -> d.get("_id"))
+                .into(new ArrayList<>()));
+        answers.add(workflows.find(Filters.eq("tags", "touched")).sort(Sorts.descending("revision")).limit(3)
+                .into(new ArrayList<>()));
+        answers.add(workflows.find().sort(Sorts.ascending("_id")).into(new ArrayList<>()));
+        return answers;
+    }
+
     /** The third page of 25, ids only, as the bulk expansion asks for them. */
     private static List<Object> page(MongoCollection<Document> workflows, Bson filter) {
         return workflows.find(filter).projection(com.mongodb.client.model.Projections.include("_id"))
