@@ -178,18 +178,13 @@ class IndexSeekingH2BackendTest {
     void writesAndScansAnswerAsThePlainServerAndSurviveAReopen() {
         List<Object> expected = new ArrayList<>();
         withCollection(H2Backend.inMemory(), workflows -> expected.addAll(readAndWrite(workflows)));
-        String file = dataDir.resolve("bytes.mv").toString();
+        String file = dataDir.resolve("store.mv").toString();
         List<Object> answered = new ArrayList<>();
         withCollection(IndexSeekingH2Backend.inFile(file), workflows -> answered.addAll(readAndWrite(workflows)));
         assertThat(answered).isEqualTo(expected);
 
-        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> {
-            assertThat(workflows.find().sort(Sorts.ascending("_id")).into(new ArrayList<>()))
-                    .isEqualTo(expected.get(expected.size() - 1));
-            Document changed = workflows.find(Filters.eq("_id", "wf-3")).first();
-            changed.put("status", "CHANGED ONLY IN THE CLIENT");
-            assertThat(workflows.find(Filters.eq("_id", "wf-3")).first().getString("status")).isEqualTo("PAUSED");
-        });
+        withCollection(IndexSeekingH2Backend.inFile(file), workflows -> assertThat(workflows.find()
+                .sort(Sorts.ascending("_id")).into(new ArrayList<>())).isEqualTo(expected.get(expected.size() - 1)));
     }
 
     private static List<Object> readAndWrite(MongoCollection<Document> workflows) {
