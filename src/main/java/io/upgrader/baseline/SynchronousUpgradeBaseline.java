@@ -65,12 +65,11 @@ public class SynchronousUpgradeBaseline {
             if (outcome instanceof UpgradeOutcome.Rejected rejected) {
                 throw new ApiException(HttpStatus.BAD_REQUEST, rejected.rejection().message(), false, List.of());
             }
-            if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)) {
-                return new UpgradeController.Accepted(command.commandId(), UpgradeStatus.State.NOOP, workflowId,
-                        current.workflowVersion(), request.version());
-            }
-            if (executions.replaceUpgraded(upgraded.workflow(), current.revision(), command.commandId())) {
-                return new UpgradeController.Accepted(command.commandId(), UpgradeStatus.State.APPLIED, workflowId,
+            if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)
+                    || executions.replaceUpgraded(upgraded.workflow(), current.revision(), command.commandId())) {
+                UpgradeStatus.State state = outcome instanceof UpgradeOutcome.Upgraded ? UpgradeStatus.State.APPLIED
+                        : UpgradeStatus.State.NOOP;
+                return new UpgradeController.Accepted(command.commandId(), state, workflowId,
                         current.workflowVersion(), request.version());
             }
         }

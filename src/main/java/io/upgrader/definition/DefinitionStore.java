@@ -76,10 +76,11 @@ public class DefinitionStore {
     }
 
     public boolean delete(String name, int version) {
+        String id = id(name, version);
         try {
-            return definitions.deleteOne(Filters.eq("_id", id(name, version))).getDeletedCount() == 1;
+            return definitions.deleteOne(Filters.eq("_id", id)).getDeletedCount() == 1;
         } finally {
-            recent.invalidate(id(name, version));
+            recent.invalidate(id);
         }
     }
 
