@@ -31,9 +31,9 @@ public record WorkflowDef(
         return -1;
     }
 
+    /** The task with this reference name, at any depth (switch cases, fork branches, loop bodies). */
     public Optional<WorkflowTask> task(String taskReferenceName) {
-        int index = indexOf(taskReferenceName);
-        return index < 0 ? Optional.empty() : Optional.of(tasks.get(index));
+        return TaskTree.find(tasks, taskReferenceName);
     }
 
     public WorkflowDef withVersion(int newVersion) {

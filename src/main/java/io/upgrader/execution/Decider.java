@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Moves a sequential execution forward. Pure: an execution, an event and the time in, the next execution
- * out (task ids come from the given supplier). What comes next is read from the execution's own definition
- * snapshot, so after an upgrade the tasks after the running one come from the new version.
+ * Moves an execution forward. Pure: an execution, an event and the time in, the next execution out (task ids
+ * come from the given supplier). What comes next is read from the execution's own definition snapshot, so
+ * after an upgrade the tasks after the running ones come from the new version.
  */
 public final class Decider {
 
@@ -22,31 +22,73 @@ public final class Decider {
 
     public static Workflow start(String workflowId, WorkflowDef definition, Map<String, Object> input,
                                  String correlationId, long now, Supplier<String> taskIds) {
+        return start(workflowId, definition, input, correlationId, now, taskIds, SystemTasks.DEFAULTS);
+    }
+
+    public static Workflow start(String workflowId, WorkflowDef definition, Map<String, Object> input,
+                                 String correlationId, long now, Supplier<String> taskIds, SystemTasks systemTasks) {
         Workflow created = new Workflow(workflowId, definition.name(), definition.version(), WorkflowStatus.RUNNING,
                 input, Map.of(), Map.of(), correlationId, now, now, 0, definition, List.of(), List.of(), 0, null);
-        return decide(created, now, taskIds);
+        return decide(created, now, taskIds, systemTasks);
+    }
+
+    public static Workflow decide(Workflow workflow, long now, Supplier<String> taskIds) {
+        return decide(workflow, now, taskIds, SystemTasks.DEFAULTS);
     }
 
     /**
-     * Schedules what comes next when nothing is running: the task after the furthest task of the definition
-     * that has completed or been skipped; completes the workflow after the last one. Server-side tasks run
-     * here, inline. A workflow that is not RUNNING (paused, ended) is left as it is.
+     * Schedules what comes next in every sequence of the definition tree (see {@link DecisionPass}); completes
+     * the workflow when all of it is done. Server-side tasks run here, inline. A workflow that is not RUNNING
+     * (paused, ended) is left as it is.
      */
-    public static Workflow decide(Workflow workflow, long now, Supplier<String> taskIds) {
-        Workflow current = workflow;
-        while (current.status() == WorkflowStatus.RUNNING && current.runningTasks().isEmpty()) {
-            WorkflowDef definition = current.workflowDefinition();
-            int next = nextIndex(current);
-            if (next >= definition.tasks().size()) {
-                return current.ended(WorkflowStatus.COMPLETED,
-                        ParameterResolver.resolve(definition.outputParameters(), current), null, now);
-            }
-            current = run(current, definition.tasks().get(next), now, taskIds);
+    public static Workflow decide(Workflow workflow, long now, Supplier<String> taskIds, SystemTasks systemTasks) {
+        if (workflow.status() != WorkflowStatus.RUNNING) {
+            return workflow;
         }
-        return current;
+        return new DecisionPass(workflow, now, taskIds, systemTasks).run();
+    }
+
+    /**
+     * Records a task that has not run yet as SKIPPED, as Conductor's skip-task API: when the workflow reaches it,
+     * it goes on past it. Only a task of the definition without a record can be skipped.
+     */
+    public static Workflow skipTask(Workflow workflow, String taskReferenceName, Map<String, Object> input,
+                                    Map<String, Object> output, long now, Supplier<String> taskIds) {
+        if (workflow.status().isTerminal()) {
+            throw ended(workflow, "changed");
+        }
+        WorkflowTask step = workflow.workflowDefinition().task(taskReferenceName).orElseThrow(() ->
+                new ExecutionRejected(ExecutionRejected.Reason.TASK_NOT_FOUND, "Task " + taskReferenceName
+                        + " is not a task of workflow " + workflow.workflowId() + "'s definition"));
+        if (workflow.taskByReference(taskReferenceName).isPresent()) {
+            throw new ExecutionRejected(ExecutionRejected.Reason.TASK_ENDED, "Task " + taskReferenceName
+                    + " has already been scheduled or run; only a task that has not run yet can be skipped");
+        }
+        TaskType type = TaskType.of(step.type()).orElseThrow();
+        Task skipped = Task.created(taskIds.get(), type.recordType(step.name()), step.name(), taskReferenceName,
+                TaskStatus.IN_PROGRESS, workflow.lastSeq() + 1, input == null ? Map.of() : input,
+                workflow.workflowId(), now).ended(TaskStatus.SKIPPED, output == null ? Map.of() : output,
+                "Skipped through the skip-task API", now);
+        return append(workflow, skipped, workflow.variables(), now);
+    }
+
+    /** A SUB_WORKFLOW task whose child execution now exists: IN_PROGRESS with its subWorkflowId. */
+    public static Workflow subWorkflowStarted(Workflow workflow, String taskId, String childWorkflowId, long now) {
+        Task task = workflow.task(taskId).orElseThrow(() -> new ExecutionRejected(
+                ExecutionRejected.Reason.TASK_NOT_FOUND, "Task " + taskId + " not found in workflow "
+                + workflow.workflowId()));
+        if (task.status() != TaskStatus.SCHEDULED || workflow.status().isTerminal()) {
+            return workflow;
+        }
+        return replace(workflow, task.withSubWorkflow(childWorkflowId, now), now);
     }
 
     public static Workflow onTaskResult(Workflow workflow, TaskResult result, long now, Supplier<String> taskIds) {
+        return onTaskResult(workflow, result, now, taskIds, SystemTasks.DEFAULTS);
+    }
+
+    public static Workflow onTaskResult(Workflow workflow, TaskResult result, long now, Supplier<String> taskIds,
+                                        SystemTasks systemTasks) {
         Task task = workflow.task(result.taskId()).orElseThrow(() -> new ExecutionRejected(
                 ExecutionRejected.Reason.TASK_NOT_FOUND, "Task " + result.taskId() + " not found in workflow "
                 + workflow.workflowId()));
@@ -61,10 +103,10 @@ public final class Decider {
         Map<String, Object> output = result.outputData() == null ? task.outputData() : result.outputData();
         return switch (result.status()) {
             case COMPLETED -> decide(replace(workflow, task.withWorker(worker(result, task))
-                    .ended(TaskStatus.COMPLETED, output, null, now), now), now, taskIds);
+                    .ended(TaskStatus.COMPLETED, output, null, now), now), now, taskIds, systemTasks);
             case IN_PROGRESS -> replace(workflow, inProgress(workflow, task, result, output, now), now);
             case FAILED, FAILED_WITH_TERMINAL_ERROR -> failed(workflow, task.withWorker(worker(result, task)), result,
-                    output, now, taskIds);
+                    output, now, taskIds, systemTasks);
         };
     }
 
@@ -77,9 +119,13 @@ public final class Decider {
     }
 
     public static Workflow resume(Workflow workflow, long now, Supplier<String> taskIds) {
+        return resume(workflow, now, taskIds, SystemTasks.DEFAULTS);
+    }
+
+    public static Workflow resume(Workflow workflow, long now, Supplier<String> taskIds, SystemTasks systemTasks) {
         return switch (workflow.status()) {
             case RUNNING -> workflow;
-            case PAUSED -> decide(workflow.withStatus(WorkflowStatus.RUNNING, now), now, taskIds);
+            case PAUSED -> decide(workflow.withStatus(WorkflowStatus.RUNNING, now), now, taskIds, systemTasks);
             default -> throw ended(workflow, "resumed");
         };
     }
@@ -99,62 +145,18 @@ public final class Decider {
                 + " is " + workflow.status() + " and cannot be " + verb);
     }
 
-    private static int nextIndex(Workflow workflow) {
-        WorkflowDef definition = workflow.workflowDefinition();
-        int furthest = -1;
-        for (Task task : workflow.tasks()) {
-            if (task.status() == TaskStatus.COMPLETED || task.status() == TaskStatus.COMPLETED_WITH_ERRORS
-                    || task.status() == TaskStatus.SKIPPED) {
-                furthest = Math.max(furthest, definition.indexOf(task.referenceTaskName()));
-            }
-        }
-        return furthest + 1;
-    }
-
-    private static Workflow run(Workflow workflow, WorkflowTask step, long now, Supplier<String> taskIds) {
-        TaskType type = TaskType.of(step.type()).orElseThrow(() -> new IllegalStateException(
-                "definition holds unsupported task type " + step.type()));
-        Map<String, Object> input = ParameterResolver.resolve(step.inputParameters(), workflow);
-        TaskStatus initial = type == TaskType.SIMPLE ? TaskStatus.SCHEDULED : TaskStatus.IN_PROGRESS;
-        // As in Conductor, a worker task's taskType is its task definition's name: what workers poll for.
-        String taskType = type == TaskType.SIMPLE ? step.name() : type.name();
-        Task task = Task.created(taskIds.get(), taskType, step.name(), step.taskReferenceName(), initial,
-                workflow.lastSeq() + 1, input, workflow.workflowId(), now);
-        return switch (type) {
-            case SIMPLE, WAIT, HUMAN -> append(workflow, task, workflow.variables(), now);
-            case SET_VARIABLE -> {
-                Map<String, Object> variables = new LinkedHashMap<>(workflow.variables());
-                variables.putAll(input);
-                yield append(workflow, task.ended(TaskStatus.COMPLETED, Map.of(), null, now), variables, now);
-            }
-            case TERMINATE -> terminateTask(workflow, task, input, now);
-        };
-    }
-
-    private static Workflow terminateTask(Workflow workflow, Task task, Map<String, Object> input, long now) {
-        WorkflowStatus end = "FAILED".equals(input.get("terminationStatus")) ? WorkflowStatus.FAILED
-                : "TERMINATED".equals(input.get("terminationStatus")) ? WorkflowStatus.TERMINATED
-                : WorkflowStatus.COMPLETED;
-        @SuppressWarnings("unchecked")
-        Map<String, Object> output = input.get("workflowOutput") instanceof Map<?, ?> map
-                ? (Map<String, Object>) map : Map.of();
-        Object reason = input.get("terminationReason");
-        return append(workflow, task.ended(TaskStatus.COMPLETED, output, null, now), workflow.variables(), now)
-                .ended(end, output, reason == null ? null : String.valueOf(reason), now);
-    }
-
     private static Workflow failed(Workflow workflow, Task task, TaskResult result, Map<String, Object> output,
-                                   long now, Supplier<String> taskIds) {
+                                   long now, Supplier<String> taskIds, SystemTasks systemTasks) {
         String reason = result.reasonForIncompletion() == null ? "failed" : result.reasonForIncompletion();
-        boolean optional = workflow.workflowDefinition().task(task.referenceTaskName())
+        boolean optional = workflow.workflowDefinition().task(task.baseReferenceTaskName())
                 .map(t -> Boolean.TRUE.equals(t.optional())).orElse(false);
         if (optional) {
             return decide(replace(workflow, task.ended(TaskStatus.COMPLETED_WITH_ERRORS, output, reason, now), now),
-                    now, taskIds);
+                    now, taskIds, systemTasks);
         }
         TaskStatus status = result.status() == TaskResult.Status.FAILED_WITH_TERMINAL_ERROR
                 ? TaskStatus.FAILED_WITH_TERMINAL_ERROR : TaskStatus.FAILED;
-        return replace(workflow, task.ended(status, output, reason, now), now).ended(WorkflowStatus.FAILED, null,
+        return DecisionPass.failWorkflow(replace(workflow, task.ended(status, output, reason, now), now),
                 "Task " + task.referenceTaskName() + " failed: " + reason, now);
     }
 
@@ -162,7 +164,7 @@ public final class Decider {
     private static Task inProgress(Workflow workflow, Task task, TaskResult result, Map<String, Object> output,
                                    long now) {
         long callback = result.callbackAfterSeconds() == null ? 0 : Math.max(0, result.callbackAfterSeconds());
-        boolean workerTask = workflow.workflowDefinition().task(task.referenceTaskName())
+        boolean workerTask = workflow.workflowDefinition().task(task.baseReferenceTaskName())
                 .map(step -> TaskType.SIMPLE.name().equals(step.type())).orElse(false);
         if (workerTask) {
             return task.progressed(TaskStatus.SCHEDULED, output, now + callback * 1000, callback, now);

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * Resolves Conductor expressions such as {@code ${workflow.input.x}}, {@code ${workflow.variables.x}},
  * {@code ${ref.output.x}} and {@code ${ref.input.x}} in task inputParameters and workflow outputParameters.
  * A value that is exactly one expression takes the referenced value with its type; expressions inside a
- * longer string are replaced by their text. What does not exist resolves to null, as in Conductor.
+ * longer string are replaced by their text. What does not exist resolves to null, as in Conductor. Inside a
+ * loop, {@code ${ref.output.x}} reads the latest iteration's record of {@code ref}.
  */
 public final class ParameterResolver {
 
@@ -57,6 +58,10 @@ public final class ParameterResolver {
             view.put("status", task.status().name());
             view.put("taskId", task.taskId());
             root.put(task.referenceTaskName(), view);
+            // As in Conductor, a loop's task is also reached without its __N suffix: the latest iteration's.
+            if (task.iteration() > 0) {
+                root.put(task.baseReferenceTaskName(), view);
+            }
         }
         return root;
     }

@@ -27,7 +27,19 @@ public record Workflow(
         List<Task> tasks,
         List<UpgradeHistoryEntry> upgradeHistory,
         long revision,
-        String reasonForIncompletion) {
+        String reasonForIncompletion,
+        String parentWorkflowId,
+        String parentWorkflowTaskId) {
+
+    public Workflow(String workflowId, String workflowName, int workflowVersion, WorkflowStatus status,
+                    Map<String, Object> input, Map<String, Object> output, Map<String, Object> variables,
+                    String correlationId, long createTime, long updateTime, long endTime,
+                    WorkflowDef workflowDefinition, List<Task> tasks, List<UpgradeHistoryEntry> upgradeHistory,
+                    long revision, String reasonForIncompletion) {
+        this(workflowId, workflowName, workflowVersion, status, input, output, variables, correlationId, createTime,
+                updateTime, endTime, workflowDefinition, tasks, upgradeHistory, revision, reasonForIncompletion, null,
+                null);
+    }
 
     public Workflow {
         input = input == null ? Map.of() : input;
@@ -41,8 +53,27 @@ public record Workflow(
         return upgradeHistory.stream().filter(entry -> entry.commandId().equals(commandId)).findFirst();
     }
 
+    /** The SCHEDULED or IN_PROGRESS tasks the execution waits on: containers (FORK, JOIN, DO_WHILE) aside. */
     public List<Task> runningTasks() {
-        return tasks.stream().filter(task -> task.status().isRunning()).toList();
+        return tasks.stream().filter(task -> task.status().isRunning() && !task.isContainer()).toList();
+    }
+
+    /** The latest record under this reference name (with its loop suffix, if any). */
+    public Optional<Task> taskByReference(String referenceTaskName) {
+        Task found = null;
+        for (Task task : tasks) {
+            if (task.referenceTaskName().equals(referenceTaskName)) {
+                found = task;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** The same execution started as a child of a SUB_WORKFLOW task. */
+    public Workflow asChildOf(String parentId, String parentTaskId) {
+        return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
+                correlationId, createTime, updateTime, endTime, workflowDefinition, tasks, upgradeHistory, revision,
+                reasonForIncompletion, parentId, parentTaskId);
     }
 
     public boolean hasTaskRecord(String referenceTaskName) {
@@ -64,38 +95,38 @@ public record Workflow(
         history.add(entry);
         return new Workflow(workflowId, workflowName, definition.version(), status, mergedInput, output, variables,
                 correlationId, createTime, now, endTime, definition, allTasks, history, revision,
-                reasonForIncompletion);
+                reasonForIncompletion, parentWorkflowId, parentWorkflowTaskId);
     }
 
     /** The same execution with other tasks and variables, as the decider leaves it after a step. */
     public Workflow withProgress(List<Task> newTasks, Map<String, Object> newVariables, long now) {
         return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, newVariables,
                 correlationId, createTime, now, endTime, workflowDefinition, newTasks, upgradeHistory, revision,
-                reasonForIncompletion);
+                reasonForIncompletion, parentWorkflowId, parentWorkflowTaskId);
     }
 
     public Workflow withStatus(WorkflowStatus newStatus, long now) {
         return new Workflow(workflowId, workflowName, workflowVersion, newStatus, input, output, variables,
                 correlationId, createTime, now, endTime, workflowDefinition, tasks, upgradeHistory, revision,
-                reasonForIncompletion);
+                reasonForIncompletion, parentWorkflowId, parentWorkflowTaskId);
     }
 
     /** Ended in a terminal status, with its output and, unless it completed, why. */
     public Workflow ended(WorkflowStatus endStatus, Map<String, Object> endOutput, String reason, long now) {
         return new Workflow(workflowId, workflowName, workflowVersion, endStatus, input,
                 endOutput == null ? output : endOutput, variables, correlationId, createTime, now, now,
-                workflowDefinition, tasks, upgradeHistory, revision, reason);
+                workflowDefinition, tasks, upgradeHistory, revision, reason, parentWorkflowId, parentWorkflowTaskId);
     }
 
     public Workflow withoutTasks() {
         return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
                 correlationId, createTime, updateTime, endTime, workflowDefinition, List.of(), upgradeHistory,
-                revision, reasonForIncompletion);
+                revision, reasonForIncompletion, parentWorkflowId, parentWorkflowTaskId);
     }
 
     public Workflow withRevision(long newRevision) {
         return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
                 correlationId, createTime, updateTime, endTime, workflowDefinition, tasks, upgradeHistory, newRevision,
-                reasonForIncompletion);
+                reasonForIncompletion, parentWorkflowId, parentWorkflowTaskId);
     }
 }

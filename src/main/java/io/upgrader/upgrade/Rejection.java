@@ -13,7 +13,9 @@ public record Rejection(Reason reason, String message, List<FieldError> fieldErr
         NO_RUNNING_TASK,
         TASK_NOT_IN_TARGET,
         UNEXPECTED_TASK_OUTPUT,
-        INVALID_TASK_MAPPING
+        INVALID_TASK_MAPPING,
+        /** A running task would move into or out of a loop, or running tasks would no longer be parallel. */
+        INCOMPATIBLE_STRUCTURE
     }
 
     /** A request field and what is wrong with it, for Conductor's validationErrors. */

@@ -62,7 +62,8 @@ public class UpgradeController {
     /** The answer to a dry run: what the upgrade would do, from the state as it is now. */
     public record Plan(boolean dryRun, String outcome, String workflowId, int fromVersion, int toVersion,
                        String runningTask, List<String> skippedTasks, Map<String, Object> input,
-                       Map<String, String> taskMapping) {
+                       Map<String, String> taskMapping, List<String> runningTasks,
+                       List<UpgradeOutcome.SkippedTask> skipped, List<String> started) {
     }
 
     @PostMapping(path = "/{workflowId}/upgrade", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -125,14 +126,16 @@ public class UpgradeController {
     private static Plan plan(String workflowId, UpgradeRequest request, UpgradeRequests.Preview preview) {
         Workflow current = preview.current();
         if (preview.outcome() instanceof UpgradeOutcome.Upgraded upgraded) {
-            String running = upgraded.workflow().tasks().stream().filter(t -> t.status().isRunning())
-                    .map(Task::referenceTaskName).findFirst().orElse(null);
-            return new Plan(true, "UPGRADE", workflowId, current.workflowVersion(), request.version(), running,
-                    upgraded.entry().skippedTasks(), upgraded.workflow().input(), request.taskMapping());
+            UpgradeOutcome.Changes changes = upgraded.changes();
+            return new Plan(true, "UPGRADE", workflowId, current.workflowVersion(), request.version(),
+                    changes.kept().isEmpty() ? null : changes.kept().get(0), upgraded.entry().skippedTasks(),
+                    upgraded.workflow().input(), request.taskMapping(), changes.kept(), changes.skipped(),
+                    changes.started());
         }
-        String running = current.runningTasks().stream().map(Task::referenceTaskName).findFirst().orElse(null);
-        return new Plan(true, "NOOP", workflowId, current.workflowVersion(), request.version(), running, List.of(),
-                current.input(), request.taskMapping());
+        List<String> running = current.runningTasks().stream().map(Task::referenceTaskName).toList();
+        return new Plan(true, "NOOP", workflowId, current.workflowVersion(), request.version(),
+                running.isEmpty() ? null : running.get(0), List.of(), current.input(), request.taskMapping(), running,
+                List.of(), List.of());
     }
 
     private static HttpStatus statusFor(Rejection.Reason reason) {
