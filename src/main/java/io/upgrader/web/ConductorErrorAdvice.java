@@ -40,12 +40,13 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String path = jsonPath(ex.getMostSpecificCause());
         String message = ex.getMessage() != null && ex.getMessage().startsWith("Required request body is missing")
                 ? "Request body is missing"
-                : "Request body is not valid JSON: "
+                : "Request body is not valid JSON" + (path.equals("body") ? "" : " at " + path) + ": "
                         + withoutInternals(firstLine(ex.getMostSpecificCause().getMessage()));
         return new ResponseEntity<>(new ErrorBody(400, message, false,
-                List.of(new ErrorBody.ValidationError("body", message))), jsonHeaders(), HttpStatus.BAD_REQUEST);
+                List.of(new ErrorBody.ValidationError(path, message))), jsonHeaders(), HttpStatus.BAD_REQUEST);
     }
 
     @Override
@@ -73,6 +74,22 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
         headers.putAll(original);
         headers.setContentType(MediaType.APPLICATION_JSON);
         return headers;
+    }
+
+    /** Where in the body the parser stopped, as {@code tasks[2].forkTasks[1][0]}; "body" when it cannot say. */
+    private static String jsonPath(Throwable cause) {
+        if (!(cause instanceof tools.jackson.core.JacksonException jackson) || jackson.getPath().isEmpty()) {
+            return "body";
+        }
+        StringBuilder path = new StringBuilder();
+        for (tools.jackson.core.JacksonException.Reference reference : jackson.getPath()) {
+            if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            } else if (reference.getPropertyName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
+            }
+        }
+        return path.isEmpty() ? "body" : path.toString();
     }
 
     /** The parser's words without the names of our classes and settings, which are no business of the caller. */
