@@ -126,6 +126,22 @@ class NestedUpgradePlannerTest {
         }
 
         @Test
+        void aTaskAddedToACaseThatAlreadyEndedIsNeverRun() {
+            Workflow current = complete(start(definition("n", 1, switchTask("s", "value-param", "k",
+                    Map.of("k", "a"), Map.of("a", List.of(simple("x"))), null), simple("w"))), "x", Map.of());
+            WorkflowDef target = definition("n", 2, switchTask("s", "value-param", "k", Map.of("k", "a"),
+                    Map.of("a", List.of(simple("x"), simple("added"))), null), simple("w"));
+
+            UpgradeOutcome.Upgraded outcome = upgraded(current, target, Map.of());
+            assertThat(outcome.changes().skipped()).isEmpty();
+            assertThat(outcome.changes().started()).isEmpty();
+
+            Workflow done = complete(outcome.workflow(), "w", Map.of());
+            assertThat(done.taskByReference("added")).isEmpty();
+            assertThat(done.status()).isEqualTo(WorkflowStatus.COMPLETED);
+        }
+
+        @Test
         void insideALoopSkippedTasksAreRecordedInTheCurrentIteration() {
             Workflow current = complete(start(definition("n", 1,
                     loop("l", "$.l.iteration < 3", simple("b")))), "b__1", Map.of());
