@@ -7,11 +7,9 @@ import io.upgrader.execution.script.ScriptFailure;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -227,27 +225,22 @@ final class DecisionPass {
     private Result dynamicForkStep(WorkflowTask step, Task record, int iteration) {
         if (record == null) {
             Map<String, Object> input = resolve(step.inputParameters());
-            Task task = created(step, TaskType.FORK_JOIN_DYNAMIC, iteration, TaskStatus.IN_PROGRESS, input);
             try {
                 List<WorkflowTask> forked = DynamicFork.branches(step, input, start.workflowDefinition(),
                         byReference.keySet());
                 Map<String, Object> recorded = new LinkedHashMap<>(input);
                 recorded.put("forkedTasks", forked.stream().map(WorkflowTask::taskReferenceName).toList());
                 recorded.put("forkedTaskDefs", DynamicFork.describe(forked));
-                record = add(new Task(task.taskId(), task.taskType(), task.taskDefName(), task.referenceTaskName(),
-                        TaskStatus.COMPLETED, task.seq(), recorded, Map.of(), now, now, now, now,
-                        task.workflowInstanceId(), null, null, 0, 0, iteration, null, 0));
+                record = add(created(step, TaskType.FORK_JOIN_DYNAMIC, iteration, TaskStatus.IN_PROGRESS, recorded)
+                        .ended(TaskStatus.COMPLETED, Map.of(), null, now));
             } catch (IllegalArgumentException e) {
-                return outcome(failed(step, task, e.getMessage()));
+                return outcome(failed(step, created(step, TaskType.FORK_JOIN_DYNAMIC, iteration,
+                        TaskStatus.IN_PROGRESS, input), e.getMessage()));
             }
-        } else if (!record.status().isRunning() && record.status() != TaskStatus.COMPLETED
-                && record.status() != TaskStatus.SKIPPED) {
+        } else if (record.status() != TaskStatus.COMPLETED && record.status() != TaskStatus.SKIPPED) {
             return outcome(record);
         }
         List<WorkflowTask> forked = DynamicFork.recorded(record);
-        if (record.status() == TaskStatus.SKIPPED && forked.isEmpty()) {
-            return Result.DONE;
-        }
         return branches(forked.stream().map(List::of).toList(), iteration);
     }
 
@@ -454,9 +447,7 @@ final class DecisionPass {
     }
 
     private Task addOrReplace(Task task) {
-        Set<String> ids = new HashSet<>();
-        tasks.forEach(t -> ids.add(t.taskId()));
-        return ids.contains(task.taskId()) ? replace(task) : add(task);
+        return tasks.stream().anyMatch(t -> t.taskId().equals(task.taskId())) ? replace(task) : add(task);
     }
 
     private Map<String, Object> resolve(Map<String, Object> parameters) {
