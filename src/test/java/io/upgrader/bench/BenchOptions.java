@@ -25,6 +25,8 @@ final class BenchOptions {
     int bulkExecutions = 100_000;
     /** Page cache of the in-process store's H2 file, as the embedded mode's upgrader.embedded.mongodb-cache-size-mb. */
     int storeCacheMb = io.upgrader.embedded.EmbeddedMongoServer.DEFAULT_CACHE_SIZE_MB;
+    /** Shares of the kinds of executions seeded (see NestedMix): sequential, fork, loop, switch. */
+    String mix = NestedMix.DEFAULT;
     /** External infrastructure off the loopback interface is refused unless this is set. */
     boolean allowRemote;
 
@@ -55,6 +57,10 @@ final class BenchOptions {
                 case "--bulk-executions" -> options.bulkExecutions = positive(flag, value(list, ++i, flag));
                 case "--warmup-executions" -> options.warmupExecutions = positive(flag, value(list, ++i, flag));
                 case "--warmup-seconds" -> options.warmupSeconds = positive(flag, value(list, ++i, flag));
+                case "--mix" -> {
+                    options.mix = value(list, ++i, flag);
+                    NestedMix.parse(options.mix);
+                }
                 case "--store-cache-mb" -> options.storeCacheMb = positive(flag, value(list, ++i, flag));
                 case "--scale-executions" -> {
                     String raw = value(list, ++i, flag).replace("\"", "");
@@ -84,7 +90,8 @@ final class BenchOptions {
     static String usage() {
         return "usage: Benchmark [--quick] [--executions N] [--clients C] [--commands M] [--duration-seconds D]"
                 + " [--scale-executions \"10000,1000000\"] [--scale-commands K] [--bulk-executions B] [--warmup-executions W]"
-                + " [--warmup-seconds S] [--store-cache-mb MB] [--allow-remote-infrastructure]";
+                + " [--warmup-seconds S] [--store-cache-mb MB] [--mix \"sequential=30,fork=30,loop=30,switch=10\"]"
+                + " [--allow-remote-infrastructure]";
     }
 
     private static String value(List<String> list, int index, String flag) {

@@ -60,10 +60,15 @@ public final class Benchmark {
     private CommandProbe probe;
     private MongoCollection<Document> workflows;
     private ExecutionPool pool;
-    private WorkflowDef version2;
+    private NestedMix mix;
+    /** Version 2 of every kind's definition (main and bulk), by workflow name: what each execution upgrades to. */
+    private final Map<String, WorkflowDef> targets = new java.util.HashMap<>();
+    /** By phase, by kind: commands sent, event types received, and the sample of stored executions checked. */
+    private final Map<String, Map<String, Map<String, Object>>> mixOutcomes = new LinkedHashMap<>();
 
     private Benchmark(BenchOptions options) {
         this.options = options;
+        this.mix = NestedMix.parse(options.mix);
     }
 
     public static void main(String[] args) {
@@ -101,8 +106,8 @@ public final class Benchmark {
             mongo = MongoClients.create(infrastructure.mongoUri);
             String database = new ConnectionString(infrastructure.mongoUri).getDatabase();
             workflows = mongo.getDatabase(database == null ? "test" : database).getCollection("workflows");
-            WorkflowDef version1 = registerDefinitions();
-            pool = new ExecutionPool(workflows, version1);
+            Map<NestedMix.Kind, WorkflowDef> version1 = registerDefinitions(WORKFLOW);
+            pool = new ExecutionPool(workflows, mix, version1);
             probe = new CommandProbe(infrastructure.kafkaBootstrap);
             checkConsumerGroups();
 
@@ -123,6 +128,11 @@ public final class Benchmark {
             report.note("the run stopped early: " + e);
             e.printStackTrace();
         } finally {
+            try {
+                mixRows();
+            } catch (RuntimeException e) {
+                report.note("mix figures unavailable: " + e);
+            }
             try {
                 memoryRows();
             } catch (RuntimeException e) {
@@ -154,6 +164,7 @@ public final class Benchmark {
                 + options.commands + " commands, D=" + options.durationSeconds + " s, scale="
                 + options.scaleExecutions + " stored executions x " + options.scaleCommands + " commands"
                 + ", store cache " + options.storeCacheMb + " MB" + (options.quick ? " (--quick)" : ""));
+        report.header("mix", mix.describe() + " (--mix " + options.mix + ")");
         report.header("started", Instant.now().toString());
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("executions", options.executions);
@@ -165,6 +176,7 @@ public final class Benchmark {
         parameters.put("warmupExecutions", options.warmupExecutions);
         parameters.put("storeCacheMb", options.storeCacheMb);
         parameters.put("quick", options.quick);
+        parameters.put("mix", options.mix);
         report.phase("parameters", parameters);
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cores", Machine.cores());
@@ -177,29 +189,35 @@ public final class Benchmark {
                 + options.commands + " D=" + options.durationSeconds + " s");
     }
 
-    private WorkflowDef registerDefinitions() throws Exception {
-        String v1 = "{\"name\":\"" + WORKFLOW + "\",\"version\":1,\"description\":\"benchmark\",\"tasks\":["
-                + "{\"name\":\"w\",\"taskReferenceName\":\"w\",\"type\":\"WAIT\"}]}";
-        String v2 = "{\"name\":\"" + WORKFLOW + "\",\"version\":2,\"description\":\"benchmark\",\"tasks\":["
-                + "{\"name\":\"pre\",\"taskReferenceName\":\"pre\",\"type\":\"WAIT\"},"
-                + "{\"name\":\"w\",\"taskReferenceName\":\"w\",\"type\":\"WAIT\"}]}";
-        for (String body : List.of(v1, v2)) {
-            HttpResponse<String> response = service.post("/api/metadata/workflow?overwrite=true", body);
-            if (response.statusCode() / 100 != 2) {
-                throw new IllegalStateException("registering a definition answered " + response.statusCode() + ": "
-                        + response.body());
-            }
-        }
+    /**
+     * Registers versions 1 and 2 of every kind's definition under {@code base} (see {@link NestedMix}) through the
+     * service's API, and reads them back as the service stores them.
+     *
+     * @return version 1 of each kind; version 2 goes to {@link #targets}
+     */
+    private Map<NestedMix.Kind, WorkflowDef> registerDefinitions(String base) throws Exception {
         JsonMapper json = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-        WorkflowDef version1 = json.readValue(definition(1), WorkflowDef.class);
-        version2 = json.readValue(definition(2), WorkflowDef.class);
+        Map<NestedMix.Kind, WorkflowDef> version1 = new java.util.EnumMap<>(NestedMix.Kind.class);
+        for (NestedMix.Kind kind : NestedMix.Kind.values()) {
+            String name = NestedMix.name(base, kind);
+            for (int version : List.of(1, 2)) {
+                HttpResponse<String> response = service.post("/api/metadata/workflow?overwrite=true",
+                        NestedMix.definitionJson(name, kind, version));
+                if (response.statusCode() / 100 != 2) {
+                    throw new IllegalStateException("registering " + name + " version " + version + " answered "
+                            + response.statusCode() + ": " + response.body());
+                }
+            }
+            version1.put(kind, json.readValue(definition(name, 1), WorkflowDef.class));
+            targets.put(name, json.readValue(definition(name, 2), WorkflowDef.class));
+        }
         return version1;
     }
 
-    private String definition(int version) throws Exception {
-        HttpResponse<String> response = service.get("/api/metadata/workflow/" + WORKFLOW + "?version=" + version);
+    private String definition(String name, int version) throws Exception {
+        HttpResponse<String> response = service.get("/api/metadata/workflow/" + name + "?version=" + version);
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("reading definition version " + version + " answered "
+            throw new IllegalStateException("reading " + name + " version " + version + " answered "
                     + response.statusCode() + ": " + response.body());
         }
         return response.body();
@@ -233,7 +251,7 @@ public final class Benchmark {
         String[] store = Arrays.copyOfRange(all, acceptCount + syncCount + applyCount, all.length);
         // This JVM's own MongoDB client paths (the raw baselines) are warmed up too.
         List<ReplaceOneModel<Document>> storeWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(), store,
-                version2);
+                targets);
         int third = storeWrites.size() / 3;
         RawBaselines.oneAtATime(workflows, storeWrites.subList(0, third), Duration.ofSeconds(10));
         RawBaselines.oneAtATime(workflows, RawBaselines.byIdOnly(storeWrites.subList(third, 2 * third)),
@@ -242,12 +260,12 @@ public final class Benchmark {
         RawBaselines.bulkAndReadThenBulk(workflows, bulkWarmup.subList(0, bulkWarmup.size() / 2),
                 bulkWarmup.subList(bulkWarmup.size() / 2, bulkWarmup.size()), 500, 2, Duration.ofSeconds(20));
         Duration time = Duration.ofSeconds(options.warmupSeconds);
-        HttpLoad.Result a = HttpLoad.run("warmup-accept", service.baseUrl, "/api/workflow/%s/upgrade", body(), accept,
+        HttpLoad.Result a = HttpLoad.run("warmup-accept", service.baseUrl, "/api/workflow/%s/upgrade", this::body, accept,
                 options.clients, time, 0);
         probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(5));
-        HttpLoad.Result s = HttpLoad.run("warmup-sync", service.baseUrl, "/api/baseline/workflow/%s/upgrade", body(),
+        HttpLoad.Result s = HttpLoad.run("warmup-sync", service.baseUrl, "/api/baseline/workflow/%s/upgrade", this::body,
                 sync, options.clients, time, 0);
-        CommandProbe.Result p = probe.runAsFastAsPossible("warmup-apply", apply, WORKFLOW, 2, Duration.ofSeconds(60),
+        CommandProbe.Result p = probe.runAsFastAsPossible("warmup-apply", apply, this::nameOf, 2, Duration.ofSeconds(60),
                 Duration.ofMinutes(5));
         probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(5));
         pool.delete(temporary);
@@ -299,13 +317,16 @@ public final class Benchmark {
         report.header("executions stored for the main phases", String.format(Locale.ROOT,
                 "%,d (N=%,d requested; seeded at %,.0f docs/s with insertMany x 1000)", storedMain,
                 options.executions, seed / seedSeconds));
+        report.header("executions seeded by kind (all phases but bulk, warm-up included)",
+                pool.seededByKind().toString());
         gc();
 
         // Accept path, then the synchronous baseline at the same offered load.
         phase("accept");
         Machine.CpuMark before = Machine.CpuMark.now(service);
-        HttpLoad.Result accept = HttpLoad.run("accept", service.baseUrl, "/api/workflow/%s/upgrade", body(),
-                pool.take(acceptSlice), options.clients, Duration.ofSeconds(d), 0);
+        String[] acceptIds = pool.take(acceptSlice);
+        HttpLoad.Result accept = HttpLoad.run("accept", service.baseUrl, "/api/workflow/%s/upgrade", this::body,
+                acceptIds, options.clients, Duration.ofSeconds(d), 0);
         Machine.CpuMark afterAccept = Machine.CpuMark.now(service);
         long backlog = probe.serviceLag();
         phase("accept-drain");
@@ -316,6 +337,9 @@ public final class Benchmark {
         log(String.format(Locale.ROOT, "accept: %.0f req/s, p99 %.1f ms, %d errors; backlog %d commands, drained in"
                         + " %.1f s", accept.throughput(), Stats.ms(accept.latency, 99), accept.errors, backlog,
                 drain.seconds()));
+        // The accepted upgrades, applied by now: a sample read back and checked, by kind.
+        checkSample("accept", sample(Arrays.copyOf(acceptIds, (int) Math.min(acceptIds.length, accept.ok)), 400),
+                mixOutcomes.computeIfAbsent("accept", k -> new LinkedHashMap<>()));
         if (!drain.drained()) {
             report.note("the service did not work off the accept phase's commands (" + drain.finalLag()
                     + " left after " + Math.round(drain.seconds()) + " s); later phases share the CPU with it");
@@ -323,7 +347,7 @@ public final class Benchmark {
 
         phase("sync");
         Machine.CpuMark beforeSync = Machine.CpuMark.now(service);
-        HttpLoad.Result sync = HttpLoad.run("sync", service.baseUrl, "/api/baseline/workflow/%s/upgrade", body(),
+        HttpLoad.Result sync = HttpLoad.run("sync", service.baseUrl, "/api/baseline/workflow/%s/upgrade", this::body,
                 pool.take(syncSlice), options.clients, Duration.ofSeconds(d), 0);
         Machine.CpuMark afterSync = Machine.CpuMark.now(service);
         cpu.put("sync", cpuDetails(beforeSync.until(afterSync)));
@@ -343,13 +367,13 @@ public final class Benchmark {
         double[] stagesBefore = acceptStages();
         Machine.GcMark gcBeforeAcceptPaced = Machine.GcMark.now();
         HttpLoad.Result acceptPaced = HttpLoad.paced("accept-paced", service.baseUrl, "/api/workflow/%s/upgrade",
-                body(), pool.take(pacedHttpSlice), options.clients, httpRate, Duration.ofSeconds(d));
+                this::body, pool.take(pacedHttpSlice), options.clients, httpRate, Duration.ofSeconds(d));
         double[] stagesAfter = acceptStages();
         gcDuring.put("the paced accept run", gcBeforeAcceptPaced.until(Machine.GcMark.now()));
         CommandProbe.Drain pacedDrain = probe.awaitDrained(Duration.ofSeconds(60), Duration.ofMinutes(20));
         phase("sync-paced");
         HttpLoad.Result syncPaced = HttpLoad.paced("sync-paced", service.baseUrl,
-                "/api/baseline/workflow/%s/upgrade", body(), pool.take(pacedHttpSlice), options.clients, httpRate,
+                "/api/baseline/workflow/%s/upgrade", this::body, pool.take(pacedHttpSlice), options.clients, httpRate,
                 Duration.ofSeconds(d));
         log(String.format(Locale.ROOT, "at %.0f req/s offered to both: accept p99 %.1f ms, sync p99 %.1f ms (%d + %d"
                         + " errors; accept's commands drained in %.1f s)", httpRate, Stats.ms(acceptPaced.latency, 99),
@@ -365,7 +389,7 @@ public final class Benchmark {
         // few executions first, bounds the command count so that the phase cannot run for hours on a slow store.
         phase("apply");
         RawBaselines.MongoResult storeCost = RawBaselines.oneAtATime(workflows, RawBaselines.upgradeWrites(workflows,
-                pool.mapper(), pool.take(storeProbe), version2), Duration.ofSeconds(20));
+                pool.mapper(), pool.take(storeProbe), targets), Duration.ofSeconds(20));
         double perWrite = storeCost.modified == 0 ? 0 : storeCost.seconds / storeCost.modified;
         int applyCount = m;
         if (perWrite > 0 && m * perWrite > APPLY_BUDGET_SECONDS) {
@@ -375,10 +399,12 @@ public final class Benchmark {
                     pool.stored()));
         }
         Machine.CpuMark beforeApply = Machine.CpuMark.now(service);
-        CommandProbe.Result apply = probe.runAsFastAsPossible("apply", pool.take(applyCount), WORKFLOW, 2,
+        String[] applyIds = pool.take(applyCount);
+        CommandProbe.Result apply = probe.runAsFastAsPossible("apply", applyIds, this::nameOf, 2,
                 Duration.ofSeconds(60), Duration.ofMinutes(20));
         Machine.CpuMark afterApply = Machine.CpuMark.now(service);
         settle("apply", apply);
+        recordOutcomes("apply", applyIds, apply, WORKFLOW);
         cpu.put("apply", cpuDetails(beforeApply.until(afterApply)));
         report.phase("apply", applyDetails(apply));
         log(String.format(Locale.ROOT, "apply: %.0f cmd/s, end-to-end p50 %.1f ms p99 %.1f ms (%d/%d events)",
@@ -392,11 +418,13 @@ public final class Benchmark {
             int count = (int) Math.max(1, Math.min(paced, rate * 60));
             Machine.CpuMark beforePaced = Machine.CpuMark.now(service);
             Machine.GcMark gcBeforePaced = Machine.GcMark.now();
-            half = probe.runPaced("apply-paced", pool.take(count), WORKFLOW, 2, rate, Duration.ofSeconds(60),
+            String[] pacedIds = pool.take(count);
+            half = probe.runPaced("apply-paced", pacedIds, this::nameOf, 2, rate, Duration.ofSeconds(60),
                     Duration.ofMinutes(10));
             gcDuring.put("the apply at half the max rate", gcBeforePaced.until(Machine.GcMark.now()));
             cpu.put("apply-paced", cpuDetails(beforePaced.until(Machine.CpuMark.now(service))));
             settle("apply-paced", half);
+            recordOutcomes("apply-paced", pacedIds, half, WORKFLOW);
             report.phase("applyPaced", applyDetails(half));
             log(String.format(Locale.ROOT, "apply at %.0f cmd/s: end-to-end p50 %.1f ms p99 %.1f ms (%d/%d events)",
                     rate, Stats.ms(half.endToEnd, 50), Stats.ms(half.endToEnd, 99), half.received, half.sent));
@@ -409,13 +437,13 @@ public final class Benchmark {
                 kafka.throughput(), kafka.produceThroughput(), kafka.received, kafka.sent));
         phase("raw-mongo");
         List<ReplaceOneModel<Document>> singleWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
-                pool.take(m), version2);
+                pool.take(m), targets);
         List<ReplaceOneModel<Document>> bulkWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
-                pool.take(m), version2);
+                pool.take(m), targets);
         List<ReplaceOneModel<Document>> idOnlyWrites = RawBaselines.byIdOnly(RawBaselines.upgradeWrites(workflows,
-                pool.mapper(), pool.take(indexProbe), version2));
+                pool.mapper(), pool.take(indexProbe), targets));
         List<ReplaceOneModel<Document>> readWriteWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
-                pool.take(m), version2);
+                pool.take(m), targets);
         RawBaselines.MongoResult single = RawBaselines.oneAtATime(workflows, singleWrites, Duration.ofSeconds(120));
         RawBaselines.MongoResult idOnly = RawBaselines.oneAtATime(workflows, idOnlyWrites, Duration.ofSeconds(60));
         RawBaselines.MongoResult[] bulks = RawBaselines.bulkAndReadThenBulk(workflows, bulkWrites, readWriteWrites,
@@ -618,71 +646,184 @@ public final class Benchmark {
     private static final long BULK_BUDGET_SECONDS = 900;
 
     /**
-     * A bulk upgrade of {@code --bulk-executions} executions of their own definition (so that no other phase's
-     * executions are selected): time from the request until every one is applied, expansion through Kafka
-     * included. Bounded in time: a store too slow for the count reports the rate it reached.
+     * A bulk upgrade of {@code --bulk-executions} executions of their own definitions (so that no other phase's
+     * executions are selected), in the same mix as the other phases: one bulk request per kind (a bulk upgrade
+     * names one definition), all sent at once; time from the first request until every one is applied, expansion
+     * through Kafka included. Bounded in time: a store too slow for the count reports the rate it reached.
      */
     private void bulkPhase() throws Exception {
         phase("bulk");
-        for (int version : List.of(1, 2)) {
-            String body = "{\"name\":\"" + BULK_WORKFLOW + "\",\"version\":" + version + ",\"tasks\":["
-                    + (version == 2 ? "{\"name\":\"pre\",\"taskReferenceName\":\"pre\",\"type\":\"WAIT\"}," : "")
-                    + "{\"name\":\"w\",\"taskReferenceName\":\"w\",\"type\":\"WAIT\"}]}";
-            HttpResponse<String> response = service.post("/api/metadata/workflow?overwrite=true", body);
-            if (response.statusCode() / 100 != 2) {
-                throw new IllegalStateException("registering " + BULK_WORKFLOW + " answered " + response.statusCode());
-            }
-        }
         JsonMapper json = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-        WorkflowDef bulkV1 = json.readValue(service.get("/api/metadata/workflow/" + BULK_WORKFLOW + "?version=1")
-                .body(), WorkflowDef.class);
+        Map<NestedMix.Kind, WorkflowDef> bulkV1 = registerDefinitions(BULK_WORKFLOW);
         int count = options.bulkExecutions;
         long seedStarted = System.nanoTime();
-        new ExecutionPool(workflows, bulkV1).seed(count);
-        log(String.format(Locale.ROOT, "bulk: seeded %,d executions in %.1f s", count,
-                (System.nanoTime() - seedStarted) / 1e9));
+        ExecutionPool bulkPool = new ExecutionPool(workflows, mix, bulkV1);
+        bulkPool.seed(count);
+        Map<String, Long> seededByKind = bulkPool.seededByKind();
+        log(String.format(Locale.ROOT, "bulk: seeded %,d executions in %.1f s (%s)", count,
+                (System.nanoTime() - seedStarted) / 1e9, seededByKind));
         long started = System.nanoTime();
-        HttpResponse<String> accepted = service.post("/api/workflow/upgrade/bulk", "{\"name\":\"" + BULK_WORKFLOW
-                + "\",\"fromVersions\":[1],\"toVersion\":2}");
-        if (accepted.statusCode() != 202) {
-            throw new IllegalStateException("bulk upgrade answered " + accepted.statusCode() + ": " + accepted.body());
+        Map<NestedMix.Kind, String> batches = new java.util.EnumMap<>(NestedMix.Kind.class);
+        for (NestedMix.Kind kind : mix.kinds()) {
+            if (seededByKind.get(kind.label()) == 0) {
+                continue;
+            }
+            HttpResponse<String> accepted = service.post("/api/workflow/upgrade/bulk", "{\"name\":\""
+                    + NestedMix.name(BULK_WORKFLOW, kind) + "\",\"fromVersions\":[1],\"toVersion\":2}");
+            if (accepted.statusCode() != 202) {
+                throw new IllegalStateException("bulk upgrade of " + kind.label() + " answered "
+                        + accepted.statusCode() + ": " + accepted.body());
+            }
+            batches.put(kind, json.readTree(accepted.body()).path("batchId").asString());
         }
-        String batchId = json.readTree(accepted.body()).path("batchId").asString();
         long deadline = started + BULK_BUDGET_SECONDS * 1_000_000_000L;
         // Completion is read from the upgraded events, which carry the batchId; the progress endpoint, whose
         // counts scan the embedded store, is asked once at the end and its answer time reported.
-        while (System.nanoTime() < deadline && probe.upgradedInBatch(batchId) < count) {
+        while (System.nanoTime() < deadline && upgraded(batches) < count) {
             ServiceProcess.pace(200);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        long applied = probe.upgradedInBatch(batchId);
+        long applied = upgraded(batches);
         long progressStarted = System.nanoTime();
         tools.jackson.databind.JsonNode progress = json.readTree("{}");
+        String firstBatch = batches.values().iterator().next();
         try {
-            progress = json.readTree(service.get("/api/workflow/upgrade/bulk/" + batchId).body());
+            progress = json.readTree(service.get("/api/workflow/upgrade/bulk/" + firstBatch).body());
         } catch (java.io.IOException e) {
             log("bulk: progress not answered in time (" + e.getMessage() + ")");
         }
         double progressSeconds = (System.nanoTime() - progressStarted) / 1e9;
         long selected = progress.path("selected").asLong();
+        Map<String, Map<String, Object>> byKind = new LinkedHashMap<>();
+        for (Map.Entry<NestedMix.Kind, String> batch : batches.entrySet()) {
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("seeded", seededByKind.get(batch.getKey().label()));
+            k.put("batchId", batch.getValue());
+            k.put("upgradedEvents", probe.upgradedInBatch(batch.getValue()));
+            byKind.put(batch.getKey().label(), k);
+        }
+        checkSample("bulk", bulkPool.spread(Math.min(count, 400)), byKind);
+        mixOutcomes.put("bulk", byKind);
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("executions", count);
-        details.put("selected", selected);
+        details.put("seededByKind", seededByKind);
+        details.put("byKind", byKind);
+        details.put("selectedInFirstBatch", selected);
         details.put("applied", applied);
         details.put("seconds", seconds);
         details.put("finished", applied == count);
         details.put("progressAnswerSeconds", Stats.round(progressSeconds));
-        details.put("progressAppliedCount", progress.path("applied").asLong());
+        details.put("progressAppliedCountOfFirstBatch", progress.path("applied").asLong());
         report.phase("bulk", details);
-        report.info("bulk upgrade", String.format(Locale.ROOT, "bulk upgrade of %,d executions (expansion through"
-                + " Kafka included)", count), applied / seconds, "upgrades/s", String.format(Locale.ROOT,
-                "%,d of %,d applied in %.1f s%s", applied, count, seconds, applied == count ? ""
-                        : ", stopped at the " + BULK_BUDGET_SECONDS + " s budget"));
+        report.info("bulk upgrade", String.format(Locale.ROOT, "bulk upgrade of %,d executions, %d kinds at once"
+                + " (expansion through Kafka included)", count, batches.size()), applied / seconds, "upgrades/s",
+                String.format(Locale.ROOT, "%,d of %,d applied in %.1f s%s", applied, count, seconds,
+                        applied == count ? "" : ", stopped at the " + BULK_BUDGET_SECONDS + " s budget"));
         report.info("bulk upgrade", "progress endpoint answer time (its counts scan the store)", progressSeconds,
-                "s", String.format(Locale.ROOT, "applied %,d, selected %,d", progress.path("applied").asLong(),
-                        selected));
+                "s", String.format(Locale.ROOT, "first batch (%s): applied %,d, selected %,d",
+                        batches.keySet().iterator().next().label(), progress.path("applied").asLong(), selected));
         log(String.format(Locale.ROOT, "bulk: %,d of %,d applied in %.1f s (%.0f/s); progress answered in %.1f s",
                 applied, count, seconds, applied / seconds, progressSeconds));
+    }
+
+    private long upgraded(Map<NestedMix.Kind, String> batches) {
+        long sum = 0;
+        for (String batchId : batches.values()) {
+            sum += probe.upgradedInBatch(batchId);
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- the mix: outcomes and checks
+
+    /** Commands sent and events received in one apply run, by kind; then a sample of the executions checked. */
+    private void recordOutcomes(String phase, String[] workflowIds, CommandProbe.Result result, String base) {
+        Map<NestedMix.Kind, Long> sent = mix.count(workflowIds);
+        Map<String, Map<String, Object>> byKind = new LinkedHashMap<>();
+        for (NestedMix.Kind kind : NestedMix.Kind.values()) {
+            long n = sent.getOrDefault(kind, 0L);
+            if (n == 0) {
+                continue;
+            }
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("commands", n);
+            Map<String, Long> types = result.typesByWorkflow.getOrDefault(NestedMix.name(base, kind), Map.of());
+            k.put("upgradedEvents", types.getOrDefault("WORKFLOW_UPGRADED", 0L));
+            k.put("noopEvents", types.getOrDefault("WORKFLOW_UPGRADE_NOOP", 0L));
+            k.put("rejectedEvents", types.getOrDefault("WORKFLOW_UPGRADE_REJECTED", 0L));
+            byKind.put(kind.label(), k);
+        }
+        checkSample(phase, sample(workflowIds, 400), byKind);
+        mixOutcomes.put(phase, byKind);
+    }
+
+    private static String[] sample(String[] ids, int n) {
+        if (ids.length <= n) {
+            return ids;
+        }
+        String[] picked = new String[n];
+        for (int i = 0; i < n; i++) {
+            picked[i] = ids[(int) ((long) i * ids.length / n)];
+        }
+        return picked;
+    }
+
+    /**
+     * Reads the given executions back from the store and checks each against what its kind's upgrade must leave
+     * (version 2, the added task SKIPPED, the running tasks still running, a new fork branch SCHEDULED): that the
+     * commands were applied as upgrades, not rejected or merely acknowledged.
+     */
+    private void checkSample(String phase, String[] ids, Map<String, Map<String, Object>> byKind) {
+        Map<NestedMix.Kind, int[]> checks = new java.util.EnumMap<>(NestedMix.Kind.class);
+        Map<NestedMix.Kind, String> firstProblem = new java.util.EnumMap<>(NestedMix.Kind.class);
+        for (int from = 0; from < ids.length; from += 500) {
+            List<String> batch = Arrays.asList(ids).subList(from, Math.min(ids.length, from + 500));
+            for (Document d : workflows.find(com.mongodb.client.model.Filters.in("_id", batch))) {
+                io.upgrader.execution.Workflow w = pool.mapper().fromDocument(d, io.upgrader.execution.Workflow.class);
+                NestedMix.Kind kind = mix.kindOf(w.workflowId());
+                int[] c = checks.computeIfAbsent(kind, k -> new int[2]);
+                c[0]++;
+                java.util.Optional<String> problem = NestedMix.upgradeProblem(kind, w);
+                if (problem.isEmpty()) {
+                    c[1]++;
+                } else {
+                    firstProblem.putIfAbsent(kind, problem.get());
+                }
+            }
+        }
+        checks.forEach((kind, c) -> {
+            Map<String, Object> k = byKind.computeIfAbsent(kind.label(), x -> new LinkedHashMap<>());
+            k.put("sampleChecked", c[0]);
+            k.put("sampleAsExpected", c[1]);
+            if (firstProblem.containsKey(kind)) {
+                k.put("firstProblem", firstProblem.get(kind));
+                report.note(phase + ": " + (c[0] - c[1]) + " of " + c[0] + " sampled " + kind.label()
+                        + " executions not upgraded as expected, e.g. " + firstProblem.get(kind));
+            }
+        });
+        log(phase + ": mix outcomes " + byKind);
+    }
+
+    /** One row per phase and kind: upgraded events against commands sent, and the sample check. */
+    private void mixRows() {
+        String section = "the mix (" + mix.describe() + "): outcomes by kind";
+        for (Map.Entry<String, Map<String, Map<String, Object>>> phase : mixOutcomes.entrySet()) {
+            for (Map.Entry<String, Map<String, Object>> kind : phase.getValue().entrySet()) {
+                Map<String, Object> k = kind.getValue();
+                Object sent = k.containsKey("commands") ? k.get("commands") : k.get("seeded");
+                long upgradedEvents = ((Number) k.getOrDefault("upgradedEvents", 0L)).longValue();
+                long total = sent instanceof Number n ? n.longValue() : 0;
+                int checked = ((Number) k.getOrDefault("sampleChecked", 0)).intValue();
+                int ok = ((Number) k.getOrDefault("sampleAsExpected", 0)).intValue();
+                String note = String.format(Locale.ROOT, "of %,d %s; rejected %s, noop %s; sample %d/%d as expected",
+                        total, k.containsKey("commands") ? "commands" : "seeded",
+                        k.getOrDefault("rejectedEvents", "-"), k.getOrDefault("noopEvents", "-"), ok, checked);
+                report.absolute(section, phase.getKey() + ": " + kind.getKey() + " upgraded (APPLIED events)",
+                        (double) upgradedEvents, "events", "all, sample as expected",
+                        upgradedEvents == total && checked > 0 && ok == checked, note);
+            }
+        }
+        report.phase("mixOutcomes", mixOutcomes);
     }
 
     // ---------------------------------------------------------------- scale
@@ -713,9 +854,9 @@ public final class Benchmark {
         // First what the store itself allows at this size: the service's conditional replace, and one by _id alone.
         int probeCount = Math.max(1, Math.min(200, options.scaleCommands));
         List<ReplaceOneModel<Document>> conditional = RawBaselines.upgradeWrites(workflows, pool.mapper(),
-                pool.spread(probeCount), version2);
+                pool.spread(probeCount), targets);
         List<ReplaceOneModel<Document>> byId = RawBaselines.byIdOnly(RawBaselines.upgradeWrites(workflows,
-                pool.mapper(), pool.spread(probeCount), version2));
+                pool.mapper(), pool.spread(probeCount), targets));
         RawBaselines.MongoResult c = RawBaselines.oneAtATime(workflows, conditional, Duration.ofSeconds(30));
         RawBaselines.MongoResult i = RawBaselines.oneAtATime(workflows, byId, Duration.ofSeconds(30));
         storeScale.put(stored, new RawBaselines.MongoResult[] {c, i});
@@ -731,12 +872,13 @@ public final class Benchmark {
                     + " store's own conditional replace takes %.0f ms there", stored, commands, options.scaleCommands,
                     perWrite * 1000));
         }
-        String[] targets = pool.spread(commands);
+        String[] scaleIds = pool.spread(commands);
         Machine.CpuMark before = Machine.CpuMark.now(service);
-        CommandProbe.Result result = probe.runAsFastAsPossible("scale-" + stored, targets, WORKFLOW, 2,
+        CommandProbe.Result result = probe.runAsFastAsPossible("scale-" + stored, scaleIds, this::nameOf, 2,
                 Duration.ofSeconds(60), Duration.ofMinutes(10));
         cpu.put("scale-" + stored, cpuDetails(before.until(Machine.CpuMark.now(service))));
         settle("scale-" + stored, result);
+        recordOutcomes("scale-" + stored, scaleIds, result, WORKFLOW);
         Map<String, Object> details = applyDetails(result);
         details.put("storedExecutions", stored);
         details.put("requestedExecutions", executions);
@@ -886,8 +1028,14 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- helpers
 
-    private static String body() {
-        return String.format(Locale.ROOT, HttpLoad.BODY_TEMPLATE, WORKFLOW, 2);
+    /** The HTTP upgrade body for one execution: its own kind's definition, version 2. */
+    private String body(String workflowId) {
+        return String.format(Locale.ROOT, HttpLoad.BODY_TEMPLATE, nameOf(workflowId), 2);
+    }
+
+    /** The workflow name of a main-phase execution: one definition per kind of the mix. */
+    private String nameOf(String workflowId) {
+        return NestedMix.name(WORKFLOW, mix.kindOf(workflowId));
     }
 
     private void phase(String name) {

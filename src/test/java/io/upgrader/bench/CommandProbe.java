@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * The apply path seen from outside the service: commands published straight to the command topic with a raw
@@ -65,6 +66,8 @@ final class CommandProbe implements AutoCloseable {
         boolean timedOut;
         final Histogram endToEnd = Stats.histogram();
         final Map<String, Long> types = new TreeMap<>();
+        /** Event types by the execution's workflow name (one name per kind of the mix). */
+        final Map<String, Map<String, Long>> typesByWorkflow = new TreeMap<>();
 
         Result(String label) {
             this.label = label;
@@ -79,14 +82,16 @@ final class CommandProbe implements AutoCloseable {
     private static final class Tracker {
         private final Histogram endToEnd = Stats.histogram();
         private final Map<String, Long> types = new HashMap<>();
+        private final Map<String, Map<String, Long>> typesByWorkflow = new HashMap<>();
         private int received;
         private long lastArrival;
         private long duplicates;
 
-        synchronized void arrived(long latencyNanos, String type, long arrival) {
+        synchronized void arrived(long latencyNanos, String type, String workflowName, long arrival) {
             received++;
             Stats.record(endToEnd, latencyNanos / 1000);
             types.merge(type, 1L, Long::sum);
+            typesByWorkflow.computeIfAbsent(workflowName, n -> new TreeMap<>()).merge(type, 1L, Long::sum);
             lastArrival = Math.max(lastArrival, arrival);
         }
 
@@ -195,10 +200,12 @@ final class CommandProbe implements AutoCloseable {
             for (ConsumerRecord<String, byte[]> record : records) {
                 String commandId;
                 String type;
+                String workflowName;
                 try {
                     JsonNode node = json.readTree(record.value());
                     commandId = node.path("commandId").asString();
                     type = node.path("type").asString();
+                    workflowName = node.path("workflowName").asString("?");
                     String batchId = node.path("batchId").asString("");
                     if (!batchId.isEmpty() && "WORKFLOW_UPGRADED".equals(type)) {
                         upgradedByBatch.computeIfAbsent(batchId, id -> ConcurrentHashMap.newKeySet()).add(commandId);
@@ -210,7 +217,7 @@ final class CommandProbe implements AutoCloseable {
                 if (p == null) {
                     foreignEvents.incrementAndGet();
                 } else if (p.seen.compareAndSet(false, true)) {
-                    p.tracker.arrived(arrival - p.publishedNanos, type, arrival);
+                    p.tracker.arrived(arrival - p.publishedNanos, type, workflowName, arrival);
                 } else {
                     p.tracker.duplicate();
                 }
@@ -225,19 +232,20 @@ final class CommandProbe implements AutoCloseable {
     }
 
     /** Publishes one command per execution as fast as the producer takes them, then waits for every event. */
-    Result runAsFastAsPossible(String label, String[] workflowIds, String name, int version, Duration noProgress,
-                               Duration cap) {
+    Result runAsFastAsPossible(String label, String[] workflowIds, Function<String, String> name, int version,
+                               Duration noProgress, Duration cap) {
         return run(label, workflowIds, name, version, 0, noProgress, cap);
     }
 
     /** Publishes one command per execution at a fixed rate (commands per second), then waits for every event. */
-    Result runPaced(String label, String[] workflowIds, String name, int version, double rate, Duration noProgress,
-                    Duration cap) {
+    Result runPaced(String label, String[] workflowIds, Function<String, String> name, int version, double rate,
+                    Duration noProgress, Duration cap) {
         return run(label, workflowIds, name, version, rate, noProgress, cap);
     }
 
-    private Result run(String label, String[] workflowIds, String name, int version, double rate, Duration noProgress,
-                       Duration cap) {
+    /** @param name the workflow name each command names, by workflowId (each kind of the mix has its own) */
+    private Result run(String label, String[] workflowIds, Function<String, String> name, int version, double rate,
+                       Duration noProgress, Duration cap) {
         Result result = new Result(label);
         result.targetRate = rate;
         Tracker tracker = new Tracker();
@@ -261,7 +269,7 @@ final class CommandProbe implements AutoCloseable {
                 break;
             }
             String commandId = ExecutionPool.uuid();
-            byte[] value = command(commandId, workflowIds[i], name, version);
+            byte[] value = command(commandId, workflowIds[i], name.apply(workflowIds[i]), version);
             long now = System.nanoTime();
             pending.put(commandId, new Pending(now, tracker, new AtomicBoolean()));
             commandIds.add(commandId);
@@ -301,6 +309,7 @@ final class CommandProbe implements AutoCloseable {
             result.duplicates = tracker.duplicates;
             result.endToEnd.add(tracker.endToEnd);
             result.types.putAll(tracker.types);
+            tracker.typesByWorkflow.forEach((n, t) -> result.typesByWorkflow.put(n, new TreeMap<>(t)));
             result.seconds = tracker.received == 0 ? 0 : (tracker.lastArrival - first) / 1e9;
         }
         result.publishErrors = publishErrors.get();

@@ -4,7 +4,6 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.InsertManyOptions;
 import io.upgrader.definition.WorkflowDef;
-import io.upgrader.execution.Decider;
 import io.upgrader.execution.Workflow;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
@@ -25,9 +24,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The executions the benchmark upgrades: seeded straight into the {@code workflows} collection with exactly the
- * document shape the service stores (a {@link Workflow} started on version 1 by the service's own
- * {@link Decider}, converted by its {@link DocumentMapper}), and handed out so that no two phases touch the
- * same execution.
+ * document shape the service stores (a {@link Workflow} of version 1 of its kind's definition, brought to its
+ * state by the runtime's own {@code Decider}, see {@link NestedMix}, converted by its {@link DocumentMapper}),
+ * and handed out so that no two phases touch the same execution.
  */
 final class ExecutionPool {
 
@@ -35,7 +34,10 @@ final class ExecutionPool {
 
     private final MongoCollection<Document> workflows;
     private final DocumentMapper mapper = new DocumentMapper(JsonMapper.builder().build());
-    private final WorkflowDef version1;
+    private final NestedMix mix;
+    private final Map<NestedMix.Kind, WorkflowDef> version1;
+    private final java.util.concurrent.atomic.AtomicLongArray seededByKind =
+            new java.util.concurrent.atomic.AtomicLongArray(NestedMix.Kind.values().length);
     private final List<String> ids = new ArrayList<>();
     private final BitSet used = new BitSet();
     private int cursor;
@@ -44,9 +46,29 @@ final class ExecutionPool {
     long seededDocuments;
     double seedingSeconds;
 
-    ExecutionPool(MongoCollection<Document> workflows, WorkflowDef version1) {
+    /** @param version1 the version 1 definition of each kind the mix seeds */
+    ExecutionPool(MongoCollection<Document> workflows, NestedMix mix, Map<NestedMix.Kind, WorkflowDef> version1) {
         this.workflows = workflows;
-        this.version1 = version1;
+        this.mix = mix;
+        this.version1 = Map.copyOf(version1);
+        for (NestedMix.Kind kind : mix.kinds()) {
+            if (!version1.containsKey(kind)) {
+                throw new IllegalArgumentException("no version 1 definition for " + kind);
+            }
+        }
+    }
+
+    NestedMix mix() {
+        return mix;
+    }
+
+    /** Executions seeded by this pool so far (temporary ones included), by kind. */
+    Map<String, Long> seededByKind() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (NestedMix.Kind kind : NestedMix.Kind.values()) {
+            counts.put(kind.label(), seededByKind.get(kind.ordinal()));
+        }
+        return counts;
     }
 
     /** Documents in the collection (the store's own estimate: cheap on any size). */
@@ -113,7 +135,7 @@ final class ExecutionPool {
         return taken.toArray(String[]::new);
     }
 
-    /** The document the service would store for a new execution of version 1 with this id. */
+    /** The document the runtime would store for a new execution of version 1 with this id, of its kind. */
     Document document(String workflowId, long sequence) {
         return mapper.toDocument(workflow(workflowId, sequence), workflowId);
     }
@@ -126,8 +148,13 @@ final class ExecutionPool {
         input.put("amount", 100 + (sequence % 900) + 0.5);
         input.put("priority", sequence % 10 == 0 ? "high" : "normal");
         input.put("items", List.of(Map.of("sku", "sku-" + (sequence % 500), "quantity", 1 + (int) (sequence % 3))));
+        NestedMix.Kind kind = mix.kindOf(workflowId);
+        if (kind == NestedMix.Kind.SWITCH) {
+            input.put("route", "review");
+        }
         long now = System.currentTimeMillis();
-        return Decider.start(workflowId, version1, input, "corr-" + sequence, now, ExecutionPool::uuid);
+        seededByKind.incrementAndGet(kind.ordinal());
+        return NestedMix.build(kind, workflowId, version1.get(kind), input, "corr-" + sequence, now);
     }
 
     DocumentMapper mapper() {

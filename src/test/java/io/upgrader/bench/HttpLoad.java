@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -60,18 +61,18 @@ final class HttpLoad {
      * @param pathFormat e.g. "/api/workflow/%s/upgrade"; %s is the workflowId
      * @param maxRequests stop after this many requests (0 = no limit besides the executions and the time)
      */
-    static Result run(String label, String baseUrl, String pathFormat, String body, String[] workflowIds, int clients,
+    static Result run(String label, String baseUrl, String pathFormat, Function<String, String> body, String[] workflowIds, int clients,
                       Duration duration, long maxRequests) {
         return run(label, baseUrl, pathFormat, body, workflowIds, clients, duration, maxRequests, 0);
     }
 
     /** Open loop at {@code ratePerSecond}, with up to {@code clients} requests under way at once. */
-    static Result paced(String label, String baseUrl, String pathFormat, String body, String[] workflowIds,
+    static Result paced(String label, String baseUrl, String pathFormat, Function<String, String> body, String[] workflowIds,
                         int clients, double ratePerSecond, Duration duration) {
         return run(label, baseUrl, pathFormat, body, workflowIds, clients, duration, 0, ratePerSecond);
     }
 
-    private static Result run(String label, String baseUrl, String pathFormat, String body, String[] workflowIds,
+    private static Result run(String label, String baseUrl, String pathFormat, Function<String, String> body, String[] workflowIds,
                               int clients, Duration duration, long maxRequests, double ratePerSecond) {
         Result result = new Result(label);
         AtomicInteger next = new AtomicInteger();
@@ -113,7 +114,7 @@ final class HttpLoad {
                             .timeout(Duration.ofSeconds(30))
                             .header("Content-Type", "application/json")
                             .header("X-Authorization", ServiceProcess.TOKEN)
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                            .POST(HttpRequest.BodyPublishers.ofString(body.apply(workflowIds[index]))).build();
                     long started = System.nanoTime();
                     if (ratePerSecond > 0) {
                         long due = startEnd[0] + (long) (index * 1e9 / ratePerSecond);

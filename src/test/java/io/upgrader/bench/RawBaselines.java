@@ -177,12 +177,13 @@ final class RawBaselines {
     }
 
     /**
-     * The writes the service would make to upgrade these executions to {@code target}: each the upgraded
+     * The writes the service would make to upgrade these executions to their target (by workflow name, one per
+     * kind of the mix): each the upgraded
      * document (computed by the service's own planner from the stored one) with a filter on its _id and the
      * revision it was read at.
      */
     static List<ReplaceOneModel<Document>> upgradeWrites(MongoCollection<Document> workflows, DocumentMapper mapper,
-                                                         String[] workflowIds, WorkflowDef target) {
+                                                         String[] workflowIds, Map<String, WorkflowDef> targets) {
         List<ReplaceOneModel<Document>> writes = new ArrayList<>(workflowIds.length);
         Instant now = Instant.now();
         for (int from = 0; from < workflowIds.length; from += 500) {
@@ -195,6 +196,7 @@ final class RawBaselines {
                     continue;
                 }
                 Workflow current = mapper.fromDocument(stored, Workflow.class);
+                WorkflowDef target = targets.get(current.workflowName());
                 UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, ExecutionPool.uuid(), id,
                         target.name(), target.version(), null, null, now, null, null);
                 UpgradeOutcome outcome = UpgradePlanner.plan(current, target, command, now);
