@@ -55,7 +55,10 @@ public record WorkflowTask(
         return taskType.name().equals(type);
     }
 
-    /** The sequences nested directly in this task (cases, branches, loop body), each as a list of tasks. */
+    /**
+     * The non-empty sequences nested directly in this task (cases, branches, loop body). Clients such as
+     * Conductor's Java SDK send empty ones on every task, which mean none.
+     */
     public List<List<WorkflowTask>> children() {
         List<List<WorkflowTask>> children = new ArrayList<>();
         if (decisionCases != null) {
@@ -70,7 +73,7 @@ public record WorkflowTask(
         if (loopOver != null) {
             children.add(loopOver);
         }
-        return children;
+        return children.stream().filter(child -> child != null && !child.isEmpty()).toList();
     }
 
     /** The tasks of the case with this name: its decisionCases entry, else the defaultCase. */

@@ -33,6 +33,9 @@ import java.util.Set;
 @Component
 public class ExecutionStore {
 
+    /** How often a poll looks again after other pollers took the task it found. */
+    private static final int CLAIM_ATTEMPTS = 8;
+
     private final MongoCollection<Document> workflows;
     private final DocumentMapper mapper;
 
@@ -181,15 +184,78 @@ public class ExecutionStore {
     }
 
     /**
-     * Hands one SCHEDULED task of this type, from a RUNNING execution, to a worker: a single atomic
-     * update that marks it IN_PROGRESS, so concurrent pollers never get the same task. It also moves the
+     * Hands one SCHEDULED task of this type, from a RUNNING execution, to a worker: a conditional update of that
+     * one task (by taskId, while still SCHEDULED) marks it IN_PROGRESS, so concurrent pollers never get the same
+     * task, even when parallel branches schedule several tasks of one type in one execution. It also moves the
      * revision on, so a concurrent read-modify-write of the execution (an upgrade, a task update) re-reads.
      */
     public Optional<Task> claimScheduled(String taskType, String workerId, long now) {
-        Document claimed = workflows.findOneAndUpdate(
-                Filters.and(Filters.eq("status", WorkflowStatus.RUNNING.name()), Filters.elemMatch("tasks",
-                        Filters.and(Filters.eq("taskType", taskType), Filters.eq("status", TaskStatus.SCHEDULED.name()),
-                                Filters.lte("scheduledTime", now)))),
+        Bson scheduled = Filters.and(Filters.eq("taskType", taskType),
+                Filters.eq("status", TaskStatus.SCHEDULED.name()), Filters.lte("scheduledTime", now));
+        for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+            Document candidate = workflows.find(Filters.and(Filters.eq("status", WorkflowStatus.RUNNING.name()),
+                    Filters.elemMatch("tasks", scheduled))).first();
+            if (candidate == null) {
+                return Optional.empty();
+            }
+            Optional<Task> due = mapper.fromDocument(candidate, Workflow.class).tasks().stream()
+                    .filter(t -> t.status() == TaskStatus.SCHEDULED && t.taskType().equals(taskType)
+                            && t.scheduledTime() <= now)
+                    .findFirst();
+            if (due.isEmpty()) {
+                continue;
+            }
+            Document claimed = workflows.findOneAndUpdate(
+                    Filters.and(Filters.eq("_id", candidate.getString("_id")),
+                            Filters.eq("status", WorkflowStatus.RUNNING.name()),
+                            Filters.elemMatch("tasks", Filters.and(Filters.eq("taskId", due.get().taskId()),
+                                    Filters.eq("status", TaskStatus.SCHEDULED.name())))),
+                    Updates.combine(
+                            Updates.set("tasks.$.status", TaskStatus.IN_PROGRESS.name()),
+                            Updates.set("tasks.$.startTime", now),
+                            Updates.set("tasks.$.updateTime", now),
+                            Updates.set("tasks.$.workerId", workerId),
+                            Updates.inc("tasks.$.pollCount", 1),
+                            Updates.set("updateTime", now),
+                            Updates.inc("revision", 1L)),
+                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+            if (claimed != null) {
+                return mapper.fromDocument(claimed, Workflow.class).task(due.get().taskId());
+            }
+            // Another poller took it first: look again.
+        }
+        return Optional.empty();
+    }
+
+    public boolean delete(String workflowId) {
+        return workflows.deleteOne(Filters.eq("_id", workflowId)).getDeletedCount() == 1;
+    }
+
+    /** @return false when an execution with this workflowId exists already */
+    public boolean insertIfAbsent(Workflow workflow) {
+        try {
+            insert(workflow);
+            return true;
+        } catch (com.mongodb.MongoWriteException e) {
+            if (e.getError().getCategory() == com.mongodb.ErrorCategory.DUPLICATE_KEY) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Hands one SCHEDULED task of a RUNNING execution to the server's own worker: a conditional update of that
+     * task (by taskId, while still SCHEDULED) to IN_PROGRESS, so of all instances and threads only one runs it.
+     * Moves the revision on, as {@link #claimScheduled} does.
+     *
+     * @return false when the task is no longer SCHEDULED or the execution no longer RUNNING
+     */
+    public boolean claimTask(String workflowId, String taskId, String workerId, long now) {
+        return workflows.updateOne(
+                Filters.and(Filters.eq("_id", workflowId), Filters.eq("status", WorkflowStatus.RUNNING.name()),
+                        Filters.elemMatch("tasks", Filters.and(Filters.eq("taskId", taskId),
+                                Filters.eq("status", TaskStatus.SCHEDULED.name())))),
                 Updates.combine(
                         Updates.set("tasks.$.status", TaskStatus.IN_PROGRESS.name()),
                         Updates.set("tasks.$.startTime", now),
@@ -197,19 +263,29 @@ public class ExecutionStore {
                         Updates.set("tasks.$.workerId", workerId),
                         Updates.inc("tasks.$.pollCount", 1),
                         Updates.set("updateTime", now),
-                        Updates.inc("revision", 1L)),
-                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-        if (claimed == null) {
-            return Optional.empty();
-        }
-        // Sequential executions run one task at a time: the claimed task is the one now IN_PROGRESS.
-        return mapper.fromDocument(claimed, Workflow.class).tasks().stream()
-                .filter(t -> t.status() == TaskStatus.IN_PROGRESS && t.taskType().equals(taskType)
-                        && t.startTime() == now && workerId.equals(t.workerId()))
-                .findFirst();
+                        Updates.inc("revision", 1L))).getModifiedCount() == 1;
     }
 
-    public boolean delete(String workflowId) {
-        return workflows.deleteOne(Filters.eq("_id", workflowId)).getDeletedCount() == 1;
+    /**
+     * RUNNING executions with work for the server's own workers: a SCHEDULED HTTP or SUB_WORKFLOW task, or an
+     * IN_PROGRESS WAIT whose waitTimeout has come. One query per kind, each an elemMatch on the
+     * (tasks.taskType, tasks.status) index; at most {@code limit} executions per kind.
+     */
+    public List<Workflow> findWithServerWork(long now, int limit) {
+        List<Bson> kinds = List.of(
+                Filters.and(Filters.eq("taskType", "HTTP"), Filters.eq("status", TaskStatus.SCHEDULED.name())),
+                Filters.and(Filters.eq("taskType", "SUB_WORKFLOW"), Filters.eq("status", TaskStatus.SCHEDULED.name())),
+                Filters.and(Filters.eq("taskType", "WAIT"), Filters.eq("status", TaskStatus.IN_PROGRESS.name()),
+                        Filters.gt("waitTimeout", 0L), Filters.lte("waitTimeout", now)));
+        Map<String, Workflow> found = new java.util.LinkedHashMap<>();
+        for (Bson kind : kinds) {
+            workflows.find(Filters.and(Filters.elemMatch("tasks", kind),
+                            Filters.eq("status", WorkflowStatus.RUNNING.name())))
+                    .limit(limit).forEach(document -> {
+                        Workflow workflow = mapper.fromDocument(document, Workflow.class);
+                        found.putIfAbsent(workflow.workflowId(), workflow);
+                    });
+        }
+        return new ArrayList<>(found.values());
     }
 }
