@@ -26,12 +26,14 @@ public class Executions {
     private final ExecutionStore store;
     private final Clock clock;
     private final int maxAttempts;
+    private final ExecutionChanges changes;
 
     public Executions(ExecutionStore store, Clock clock,
-                      @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts) {
+                      @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, ExecutionChanges changes) {
         this.store = store;
         this.clock = clock;
         this.maxAttempts = maxAttempts;
+        this.changes = changes;
     }
 
     /** Thrown when an execution kept changing under every attempt; the caller may retry. */
@@ -45,7 +47,30 @@ public class Executions {
         Workflow started = Decider.start(UUID.randomUUID().toString(), definition, input, correlationId,
                 clock.millis(), TASK_IDS);
         store.insert(started);
+        changes.stored(started);
         return started;
+    }
+
+    /**
+     * Starts the child execution of a parent's SUB_WORKFLOW task under the given id.
+     *
+     * @return empty when an execution with this id exists already (an earlier attempt started it)
+     */
+    public Optional<Workflow> startChild(String workflowId, WorkflowDef definition, Map<String, Object> input,
+                                         String correlationId, String parentWorkflowId, String parentTaskId) {
+        Workflow started = Decider.start(workflowId, definition, input, correlationId, clock.millis(), TASK_IDS)
+                .asChildOf(parentWorkflowId, parentTaskId);
+        if (!store.insertIfAbsent(started)) {
+            return Optional.empty();
+        }
+        changes.stored(started);
+        return Optional.of(started);
+    }
+
+    /** Records that a SUB_WORKFLOW task's child now exists; a task no longer SCHEDULED is left as it is. */
+    public Workflow subWorkflowStarted(String workflowId, String taskId, String childWorkflowId) {
+        return change(workflowId, workflow -> Decider.subWorkflowStarted(workflow, taskId, childWorkflowId,
+                clock.millis()));
     }
 
     public Optional<Workflow> find(String workflowId) {
@@ -95,12 +120,23 @@ public class Executions {
         return store.delete(workflowId);
     }
 
+    /** Records a task of the definition that has not run yet as SKIPPED with this input and output. */
+    public Workflow skipTask(String workflowId, String taskReferenceName, Map<String, Object> input,
+                             Map<String, Object> output) {
+        return change(workflowId, workflow -> Decider.skipTask(workflow, taskReferenceName, input, output,
+                clock.millis(), TASK_IDS));
+    }
+
     private Workflow change(String workflowId, UnaryOperator<Workflow> step) {
         for (int attempt = 0; attempt < maxAttempts; attempt++) {
             Workflow current = store.find(workflowId).orElseThrow(() -> new ExecutionRejected(
                     ExecutionRejected.Reason.WORKFLOW_NOT_FOUND, "Workflow " + workflowId + " not found"));
             Workflow next = step.apply(current);
-            if (next == current || store.replace(next, current.revision())) {
+            if (next == current) {
+                return next;
+            }
+            if (store.replace(next, current.revision())) {
+                changes.stored(next.withRevision(current.revision() + 1));
                 return next;
             }
         }

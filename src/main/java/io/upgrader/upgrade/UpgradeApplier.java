@@ -2,6 +2,7 @@ package io.upgrader.upgrade;
 
 import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.execution.ExecutionChanges;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
@@ -43,10 +44,12 @@ public class UpgradeApplier {
     private final Clock clock;
     private final int maxAttempts;
     private final MeterRegistry meters;
+    private final ExecutionChanges changes;
 
     public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
                           UpgradeEventSink events, Clock clock,
-                          @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, MeterRegistry meters) {
+                          @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, MeterRegistry meters,
+                          ExecutionChanges changes) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
@@ -54,6 +57,7 @@ public class UpgradeApplier {
         this.clock = clock;
         this.maxAttempts = maxAttempts;
         this.meters = meters;
+        this.changes = changes;
     }
 
     public UpgradeEvent apply(UpgradeCommand command) {
@@ -120,6 +124,7 @@ public class UpgradeApplier {
         for (PlannedUpgrade plan : planned) {
             if (applied.contains(plan.command().commandId())) {
                 count("applied");
+                changes.stored(plan.upgraded().workflow().withRevision(plan.readRevision() + 1));
                 ready.add(UpgradeEvent.of(applied(plan.command(), plan.upgraded().workflow(),
                         plan.upgraded().entry())));
             } else {
@@ -162,6 +167,8 @@ public class UpgradeApplier {
                 return Optional.empty();
             }
             count("applied");
+            // A fork branch the upgrade started may hold a task the server runs itself (HTTP, SUB_WORKFLOW).
+            changes.stored(upgraded.workflow().withRevision(current.revision() + 1));
             log.debug("Upgraded workflow {} from version {} to {} (command {}, skipped {})", command.workflowId(),
                     upgraded.entry().fromVersion(), upgraded.entry().toVersion(), command.commandId(),
                     upgraded.entry().skippedTasks());

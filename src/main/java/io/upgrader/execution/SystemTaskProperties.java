@@ -1,0 +1,27 @@
+package io.upgrader.execution;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+
+/**
+ * How the server runs the tasks it performs itself (HTTP, SUB_WORKFLOW, timed WAIT); defaults in
+ * application.yml, documented in the README.
+ *
+ * @param sweepInterval how often each instance looks for such tasks nobody is handling (after a crash, or
+ *                      started on another instance); 0 disables the sweep
+ * @param httpThreads   how many HTTP tasks one instance calls at the same time
+ */
+@ConfigurationProperties("upgrader.system-tasks")
+public record SystemTaskProperties(@DefaultValue("30s") Duration sweepInterval, @DefaultValue("8") int httpThreads) {
+
+    public SystemTaskProperties {
+        if (sweepInterval == null || sweepInterval.isNegative()) {
+            throw new IllegalArgumentException("upgrader.system-tasks.sweep-interval must be 0 or positive");
+        }
+        if (httpThreads < 1) {
+            throw new IllegalArgumentException("upgrader.system-tasks.http-threads must be at least 1");
+        }
+    }
+}

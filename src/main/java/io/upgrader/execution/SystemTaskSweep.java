@@ -1,0 +1,71 @@
+package io.upgrader.execution;
+
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Recovery: every {@code upgrader.system-tasks.sweep-interval} (0 disables it), hands RUNNING executions with
+ * server work nobody is doing (a SCHEDULED HTTP or SUB_WORKFLOW task, a WAIT past its waitTimeout) to the
+ * {@link SystemTaskRunner}: work left by a crash, or stored by an instance that stopped.
+ */
+@Component
+class SystemTaskSweep {
+
+    private static final Logger log = LoggerFactory.getLogger(SystemTaskSweep.class);
+    /** Executions per kind of work per sweep; the next sweep takes the rest. */
+    private static final int PAGE = 100;
+
+    private final ExecutionStore store;
+    private final SystemTaskRunner runner;
+    private final Clock clock;
+    private final SystemTaskProperties properties;
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "system-task-sweep");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    SystemTaskSweep(ExecutionStore store, SystemTaskRunner runner, Clock clock, SystemTaskProperties properties) {
+        this.store = store;
+        this.runner = runner;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        long interval = properties.sweepInterval().toMillis();
+        if (interval > 0) {
+            sweeper.scheduleWithFixedDelay(this::sweep, interval, interval, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** One pass; public to the package for tests and for a caller that wants recovery now. */
+    void sweep() {
+        try {
+            List<Workflow> found = store.findWithServerWork(clock.millis(), PAGE);
+            if (!found.isEmpty()) {
+                log.debug("Sweep found {} executions with system tasks to run", found.size());
+            }
+            found.forEach(runner::changed);
+        } catch (RuntimeException e) {
+            // Never let it escape: it would cancel the schedule.
+            log.error("System task sweep failed", e);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        sweeper.shutdownNow();
+    }
+}
