@@ -169,7 +169,7 @@ class MetadataApiTest {
     // ---- checks at registration ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"SWITCH", "FORK_JOIN", "SUB_WORKFLOW", "DO_WHILE"})
+    @ValueSource(strings = {"EVENT", "KAFKA_PUBLISH", "DYNAMIC", "START_WORKFLOW"})
     void aTaskTypeThisRuntimeDoesNotRunIsRefusedAtRegistrationNamingTheTask(String type) {
         String name = uniqueName("unsupported");
         String ref = "unsupported_" + type.toLowerCase() + "_ref";
