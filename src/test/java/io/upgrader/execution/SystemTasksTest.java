@@ -6,6 +6,8 @@ import io.upgrader.support.Http;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.upgrader.definition.DefinitionStore;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
@@ -32,6 +34,15 @@ class SystemTasksTest {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    ExecutionStore store;
+
+    @Autowired
+    DefinitionStore definitions;
+
+    @Autowired
+    SystemTaskSweep sweep;
 
     Http http;
     HttpServer server;
@@ -269,5 +280,31 @@ class SystemTasksTest {
         JsonNode failed = awaitStatus(parentId, "FAILED");
         assertThat(task(failed, "sub").get("reasonForIncompletion").asString())
                 .contains(missing, "version 3", "not registered");
+    }
+
+    @Test
+    void theSweepRunsAnHttpTaskAndADueWaitThatNobodyWasToldAbout() {
+        String name = name("swept");
+        String path = "/ok/" + name;
+        register(name, "[" + httpTask("http", path) + "," + PLUS_ONE + "]", "{\"y\":\"${next.output.result}\"}");
+        String waiting = name("swept_wait");
+        register(waiting, "[{\"name\":\"w\",\"taskReferenceName\":\"w\",\"type\":\"WAIT\","
+                + "\"inputParameters\":{\"duration\":\"1s\"}}]", null);
+        // Stored as an instance that crashed right after storing them would leave them: nobody was told.
+        long now = System.currentTimeMillis();
+        Workflow withHttp = Decider.start(UUID.randomUUID().toString(), definitions.find(name, 1).orElseThrow(),
+                Map.of("a", "swept"), null, now, () -> UUID.randomUUID().toString());
+        Workflow withWait = Decider.start(UUID.randomUUID().toString(), definitions.find(waiting, 1).orElseThrow(),
+                Map.of(), null, now - 5_000, () -> UUID.randomUUID().toString());
+        store.insert(withHttp);
+        store.insert(withWait);
+        assertThat(workflow(withHttp.workflowId()).get("status").asString()).isEqualTo("RUNNING");
+
+        sweep.sweep();
+
+        assertThat(awaitStatus(withHttp.workflowId(), "COMPLETED").get("output").get("y").asInt()).isEqualTo(43);
+        awaitStatus(withWait.workflowId(), "COMPLETED");
+        sweep.sweep();
+        assertThat(calls.get(path).get()).isEqualTo(1);
     }
 }
