@@ -127,6 +127,13 @@ public class Executions {
                 clock.millis(), TASK_IDS));
     }
 
+    /** Records a task of the definition that has not run yet as SKIPPED with this input and output. */
+    public Workflow skipTask(String workflowId, String taskReferenceName, Map<String, Object> input,
+                             Map<String, Object> output) {
+        return change(workflowId, workflow -> Decider.skipTask(workflow, taskReferenceName, input, output,
+                clock.millis(), TASK_IDS));
+    }
+
     private Workflow change(String workflowId, UnaryOperator<Workflow> step) {
         for (int attempt = 0; attempt < maxAttempts; attempt++) {
             Workflow current = store.find(workflowId).orElseThrow(() -> new ExecutionRejected(

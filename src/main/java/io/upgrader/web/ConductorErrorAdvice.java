@@ -10,7 +10,11 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.NoHandlerFoundException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 import java.util.List;
@@ -47,6 +51,42 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
                         + withoutInternals(firstLine(ex.getMostSpecificCause().getMessage()));
         return new ResponseEntity<>(new ErrorBody(400, message, false,
                 List.of(new ErrorBody.ValidationError(path, message))), jsonHeaders(), HttpStatus.BAD_REQUEST);
+    }
+
+    /** An unknown route: Conductor's error body naming the method and path, never Spring's resource wording. */
+    @Override
+    protected ResponseEntity<Object> handleNoResourceFoundException(NoResourceFoundException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        return noRoute(HttpStatus.NOT_FOUND, "No route for " + route(request), headers);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleNoHandlerFoundException(NoHandlerFoundException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        return noRoute(HttpStatus.NOT_FOUND, "No route for " + route(request), headers);
+    }
+
+    /** A known path with a method it does not take: 405, saying which methods it takes (also in Allow). */
+    @Override
+    protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(HttpRequestMethodNotSupportedException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String allowed = ex.getSupportedHttpMethods() == null || ex.getSupportedHttpMethods().isEmpty() ? ""
+                : " (allowed: " + String.join(", ", ex.getSupportedHttpMethods().stream()
+                        .map(org.springframework.http.HttpMethod::name).sorted().toList()) + ")";
+        return noRoute(HttpStatus.METHOD_NOT_ALLOWED, "No route for " + route(request) + allowed, headers);
+    }
+
+    private static ResponseEntity<Object> noRoute(HttpStatus status, String message, HttpHeaders headers) {
+        return new ResponseEntity<>(new ErrorBody(status.value(), message, false, List.of()),
+                headers == null ? jsonHeaders() : withJson(headers), status);
+    }
+
+    private static String route(WebRequest request) {
+        if (request instanceof ServletWebRequest servlet) {
+            String path = servlet.getRequest().getRequestURI();
+            return servlet.getRequest().getMethod() + " " + (path.length() > 200 ? path.substring(0, 200) + "..." : path);
+        }
+        return request.getDescription(false);
     }
 
     @Override
