@@ -27,13 +27,16 @@ public class Executions {
     private final Clock clock;
     private final int maxAttempts;
     private final ExecutionChanges changes;
+    private final SystemTasks limits;
 
     public Executions(ExecutionStore store, Clock clock,
-                      @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, ExecutionChanges changes) {
+                      @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, ExecutionChanges changes,
+                      SystemTaskProperties systemTasks) {
         this.store = store;
         this.clock = clock;
         this.maxAttempts = maxAttempts;
         this.changes = changes;
+        this.limits = systemTasks.limits();
     }
 
     /** Thrown when an execution kept changing under every attempt; the caller may retry. */
@@ -45,7 +48,7 @@ public class Executions {
 
     public Workflow start(WorkflowDef definition, Map<String, Object> input, String correlationId) {
         Workflow started = Decider.start(UUID.randomUUID().toString(), definition, input, correlationId,
-                clock.millis(), TASK_IDS);
+                clock.millis(), TASK_IDS, limits);
         store.insert(started);
         changes.stored(started);
         return started;
@@ -58,8 +61,8 @@ public class Executions {
      */
     public Optional<Workflow> startChild(String workflowId, WorkflowDef definition, Map<String, Object> input,
                                          String correlationId, String parentWorkflowId, String parentTaskId) {
-        Workflow started = Decider.start(workflowId, definition, input, correlationId, clock.millis(), TASK_IDS)
-                .asChildOf(parentWorkflowId, parentTaskId);
+        Workflow started = Decider.start(workflowId, definition, input, correlationId, clock.millis(), TASK_IDS,
+                        limits).asChildOf(parentWorkflowId, parentTaskId);
         if (!store.insertIfAbsent(started)) {
             return Optional.empty();
         }
@@ -82,7 +85,7 @@ public class Executions {
     }
 
     public Workflow resume(String workflowId) {
-        return change(workflowId, workflow -> Decider.resume(workflow, clock.millis(), TASK_IDS));
+        return change(workflowId, workflow -> Decider.resume(workflow, clock.millis(), TASK_IDS, limits));
     }
 
     public Workflow terminate(String workflowId, String reason) {
@@ -92,7 +95,8 @@ public class Executions {
     public Workflow updateTask(TaskResult result) {
         String workflowId = result.workflowInstanceId() != null ? result.workflowInstanceId()
                 : store.findByTaskId(result.taskId()).map(Workflow::workflowId).orElseThrow(() -> notFound(result));
-        return change(workflowId, workflow -> Decider.onTaskResult(workflow, result, clock.millis(), TASK_IDS));
+        return change(workflowId, workflow -> Decider.onTaskResult(workflow, result, clock.millis(), TASK_IDS,
+                limits));
     }
 
     public Optional<Task> findTask(String taskId) {
@@ -118,13 +122,6 @@ public class Executions {
 
     public boolean remove(String workflowId) {
         return store.delete(workflowId);
-    }
-
-    /** Records a task of the definition that has not run yet as SKIPPED with this input and output. */
-    public Workflow skipTask(String workflowId, String taskReferenceName, Map<String, Object> input,
-                             Map<String, Object> output) {
-        return change(workflowId, workflow -> Decider.skipTask(workflow, taskReferenceName, input, output,
-                clock.millis(), TASK_IDS));
     }
 
     /** Records a task of the definition that has not run yet as SKIPPED with this input and output. */

@@ -23,6 +23,8 @@ class SubWorkflows {
 
     static final String NAME = "subWorkflowName";
     static final String VERSION = "subWorkflowVersion";
+    /** How deep children may nest: a definition that starts itself would otherwise never stop. */
+    static final int MAX_DEPTH = 32;
 
     private static final Logger log = LoggerFactory.getLogger(SubWorkflows.class);
 
@@ -50,6 +52,12 @@ class SubWorkflows {
                             + " is not registered", null, null));
             return;
         }
+        if (depth(parent) >= MAX_DEPTH) {
+            report(new TaskResult(parent.workflowId(), task.taskId(), TaskResult.Status.FAILED, null,
+                    "Sub workflows are nested more than " + MAX_DEPTH + " deep (does " + name
+                            + " start itself?)", null, null));
+            return;
+        }
         Map<String, Object> input = new LinkedHashMap<>(task.inputData());
         input.remove(NAME);
         input.remove(VERSION);
@@ -64,6 +72,17 @@ class SubWorkflows {
             // Started by an earlier attempt, which may have stopped before the child's end reached the parent.
             executions.find(childId).filter(child -> child.status().isTerminal()).ifPresent(this::childEnded);
         }
+    }
+
+    /** How many ancestors the workflow has, counted up to MAX_DEPTH. */
+    private int depth(Workflow workflow) {
+        int depth = 0;
+        String ancestor = workflow.parentWorkflowId();
+        while (ancestor != null && depth < MAX_DEPTH) {
+            depth++;
+            ancestor = executions.find(ancestor).map(Workflow::parentWorkflowId).orElse(null);
+        }
+        return depth;
     }
 
     /** A child reached a terminal status: its parent's task ends with it. */

@@ -12,9 +12,14 @@ import java.time.Duration;
  * @param sweepInterval how often each instance looks for such tasks nobody is handling (after a crash, or
  *                      started on another instance); 0 disables the sweep
  * @param httpThreads   how many HTTP tasks one instance calls at the same time
+ * @param scriptTimeLimit how long one JavaScript evaluation (INLINE, a SWITCH's or DECISION's expression, a
+ *                        DO_WHILE's loopCondition) may run before it fails its task
+ * @param maxLoopIterations how many iterations a DO_WHILE may run before it fails
  */
 @ConfigurationProperties("upgrader.system-tasks")
-public record SystemTaskProperties(@DefaultValue("30s") Duration sweepInterval, @DefaultValue("8") int httpThreads) {
+public record SystemTaskProperties(@DefaultValue("30s") Duration sweepInterval, @DefaultValue("8") int httpThreads,
+                                   @DefaultValue("2s") Duration scriptTimeLimit,
+                                   @DefaultValue("1000") int maxLoopIterations) {
 
     public SystemTaskProperties {
         if (sweepInterval == null || sweepInterval.isNegative()) {
@@ -23,5 +28,16 @@ public record SystemTaskProperties(@DefaultValue("30s") Duration sweepInterval, 
         if (httpThreads < 1) {
             throw new IllegalArgumentException("upgrader.system-tasks.http-threads must be at least 1");
         }
+        if (scriptTimeLimit == null || scriptTimeLimit.isNegative() || scriptTimeLimit.isZero()) {
+            throw new IllegalArgumentException("upgrader.system-tasks.script-time-limit must be positive");
+        }
+        if (maxLoopIterations < 1) {
+            throw new IllegalArgumentException("upgrader.system-tasks.max-loop-iterations must be at least 1");
+        }
+    }
+
+    /** The limits the decider evaluates scripts and loops under. */
+    public SystemTasks limits() {
+        return new SystemTasks(scriptTimeLimit, maxLoopIterations);
     }
 }

@@ -269,6 +269,25 @@ class SystemTasksTest {
     }
 
     @Test
+    void aDefinitionThatStartsItselfStopsAtTheNestingLimitAndFailsEveryLevel() {
+        String self = name("recursive");
+        register(self, "[{\"name\":\"sub\",\"taskReferenceName\":\"sub\",\"type\":\"SUB_WORKFLOW\","
+                + "\"subWorkflowParam\":{\"name\":\"" + self + "\",\"version\":1}}]", null);
+
+        String top = start(self, "{}");
+
+        JsonNode failed = awaitStatus(top, "FAILED");
+        JsonNode deepest = failed;
+        int levels = 0;
+        while (task(deepest, "sub").hasNonNull("subWorkflowId")) {
+            deepest = workflow(task(deepest, "sub").get("subWorkflowId").asString());
+            levels++;
+        }
+        assertThat(levels).isEqualTo(SubWorkflows.MAX_DEPTH);
+        assertThat(task(deepest, "sub").get("reasonForIncompletion").asString()).contains("nested more than");
+    }
+
+    @Test
     void aSubWorkflowWithoutARegisteredDefinitionFailsItsTask() {
         String parent = name("orphan_parent");
         String missing = name("missing");
