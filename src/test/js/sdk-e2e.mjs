@@ -42,6 +42,7 @@ overall.unref();
 process.on("unhandledRejection", (e) => fail(`unhandled rejection (step: ${step})`, e));
 
 let step = "configuration";
+const started = Date.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `read` every 100 ms until `done(value)`; fails with `what` after `ms`. */
@@ -206,6 +207,7 @@ async function main() {
       workflowVersion: done.workflowVersion,
       tasks: Object.fromEntries(done.tasks.map((t) => [t.referenceTaskName, t.status])),
       output: done.output,
+      elapsedMs: Date.now() - started,
     };
     step = "stopping the workers";
     await manager.stopPolling();

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -55,6 +57,11 @@ class JavaScriptSdkTest {
             }
             assumeTrue(false, "node is not on the PATH: the JavaScript SDK test is skipped outside CI");
         }
+        Result version = run(List.of(node, "--version"), Map.of(), 30);
+        assertThat(majorVersion(version.output()))
+                .as("Node.js version (%s at %s): @io-orkes/conductor-javascript 4.0.0 needs >= 18",
+                        version.output().strip(), node)
+                .isGreaterThanOrEqualTo(18);
         if (!Files.isDirectory(JS_DIR.resolve("node_modules").resolve("@io-orkes").resolve("conductor-javascript"))) {
             String npm = executable("npm");
             assertThat(npm).as("npm on the PATH, to install the SDK from src/test/js/package-lock.json").isNotNull();
@@ -109,6 +116,12 @@ class JavaScriptSdkTest {
             }
         }
         throw new AssertionError("no task " + ref + " in " + workflow);
+    }
+
+    /** 20 for "v20.20.2", -1 when unreadable. */
+    private static int majorVersion(String nodeVersion) {
+        Matcher m = Pattern.compile("v(\\d+)\\.").matcher(nodeVersion);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 
     /** The script's last stdout line that is a JSON object. */
