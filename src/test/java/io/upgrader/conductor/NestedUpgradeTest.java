@@ -15,7 +15,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import java.io.IOException;
@@ -50,6 +53,7 @@ import static org.awaitility.Awaitility.await;
  * and executions are started with the WorkflowClient.
  */
 @EmbeddedInfrastructureTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)   // (a) to (d), then the sub-workflow, then every type
 class NestedUpgradeTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -75,6 +79,7 @@ class NestedUpgradeTest {
 
     /** (a) The running task sits in a switch case that only the target has. */
     @Test
+    @Order(1)
     void aTaskMovedIntoANewSwitchCaseContinuesWithTheSwitchAndTheTaskBeforeItSkipped() {
         String name = uniqueName("nested_switch");
         String workType = uniqueName("work");
@@ -128,6 +133,7 @@ class NestedUpgradeTest {
 
     /** (b) The running task is in branch 1; the target adds a third branch, which runs, and joins on it. */
     @Test
+    @Order(2)
     void aForkBranchAddedByTheTargetRunsAndTheJoinWaitsForIt() {
         String name = uniqueName("nested_fork_branch");
         String firstType = uniqueName("first");
@@ -184,6 +190,7 @@ class NestedUpgradeTest {
 
     /** (c) Tasks run in both branches at once; the target adds a task before each and one after the JOIN. */
     @Test
+    @Order(3)
     void tasksRunningInBothBranchesAreUpgradedTogether() {
         String name = uniqueName("nested_fork_both");
         String leftType = uniqueName("left");
@@ -241,6 +248,7 @@ class NestedUpgradeTest {
 
     /** (d) A task in iteration 2 of a loop whose body gains a task before it in the target. */
     @Test
+    @Order(4)
     void aLoopBodyThatGainsATaskSkipsItInTheRunningIterationAndRunsItInTheNext() {
         String name = uniqueName("nested_loop");
         String workType = uniqueName("work");
@@ -299,6 +307,7 @@ class NestedUpgradeTest {
 
     /** (e) A running SUB_WORKFLOW keeps its child, which stays on its own version. */
     @Test
+    @Order(5)
     void aRunningSubWorkflowKeepsItsChildAcrossTheParentsUpgrade() {
         String parent = uniqueName("nested_parent");
         String child = uniqueName("nested_child");
@@ -354,6 +363,7 @@ class NestedUpgradeTest {
 
     /** Every task type the runtime runs, in one workflow, through the clients to completion. */
     @Test
+    @Order(6)
     void aWorkflowUsingEveryTaskTypeRunsToCompletion() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/echo", exchange -> {
