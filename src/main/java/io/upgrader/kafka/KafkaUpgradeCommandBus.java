@@ -1,5 +1,8 @@
 package io.upgrader.kafka;
 
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeCommandBus;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,6 +27,19 @@ public class KafkaUpgradeCommandBus implements UpgradeCommandBus {
         this.template = template;
         this.codec = codec;
         this.topics = topics;
+    }
+
+    /**
+     * Fetches the command topic's metadata once the service is up, so that the first upgrade request does not
+     * wait for it on top of the broker's acknowledgement.
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    void fetchTopicMetadata() {
+        try {
+            template.partitionsFor(topics.commandTopic());
+        } catch (RuntimeException e) {
+            // The first send will fetch it, or answer 503 if the broker is still away.
+        }
     }
 
     @Override
