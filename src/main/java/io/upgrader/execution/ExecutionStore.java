@@ -205,20 +205,8 @@ public class ExecutionStore {
             if (due.isEmpty()) {
                 continue;
             }
-            Document claimed = workflows.findOneAndUpdate(
-                    Filters.and(Filters.eq("_id", candidate.getString("_id")),
-                            Filters.eq("status", WorkflowStatus.RUNNING.name()),
-                            Filters.elemMatch("tasks", Filters.and(Filters.eq("taskId", due.get().taskId()),
-                                    Filters.eq("status", TaskStatus.SCHEDULED.name())))),
-                    Updates.combine(
-                            Updates.set("tasks.$.status", TaskStatus.IN_PROGRESS.name()),
-                            Updates.set("tasks.$.startTime", now),
-                            Updates.set("tasks.$.updateTime", now),
-                            Updates.set("tasks.$.workerId", workerId),
-                            Updates.inc("tasks.$.pollCount", 1),
-                            Updates.set("updateTime", now),
-                            Updates.inc("revision", 1L)),
-                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+            Document claimed = workflows.findOneAndUpdate(stillScheduled(candidate.getString("_id"), due.get().taskId()),
+                    claim(workerId, now), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
             if (claimed != null) {
                 return mapper.fromDocument(claimed, Workflow.class).task(due.get().taskId());
             }
@@ -252,18 +240,26 @@ public class ExecutionStore {
      * @return false when the task is no longer SCHEDULED or the execution no longer RUNNING
      */
     public boolean claimTask(String workflowId, String taskId, String workerId, long now) {
-        return workflows.updateOne(
-                Filters.and(Filters.eq("_id", workflowId), Filters.eq("status", WorkflowStatus.RUNNING.name()),
-                        Filters.elemMatch("tasks", Filters.and(Filters.eq("taskId", taskId),
-                                Filters.eq("status", TaskStatus.SCHEDULED.name())))),
-                Updates.combine(
-                        Updates.set("tasks.$.status", TaskStatus.IN_PROGRESS.name()),
-                        Updates.set("tasks.$.startTime", now),
-                        Updates.set("tasks.$.updateTime", now),
-                        Updates.set("tasks.$.workerId", workerId),
-                        Updates.inc("tasks.$.pollCount", 1),
-                        Updates.set("updateTime", now),
-                        Updates.inc("revision", 1L))).getModifiedCount() == 1;
+        return workflows.updateOne(stillScheduled(workflowId, taskId), claim(workerId, now)).getModifiedCount() == 1;
+    }
+
+    /** The execution, while RUNNING and while this task of it is still SCHEDULED. */
+    private static Bson stillScheduled(String workflowId, String taskId) {
+        return Filters.and(Filters.eq("_id", workflowId), Filters.eq("status", WorkflowStatus.RUNNING.name()),
+                Filters.elemMatch("tasks", Filters.and(Filters.eq("taskId", taskId),
+                        Filters.eq("status", TaskStatus.SCHEDULED.name()))));
+    }
+
+    /** The task matched by the filter becomes the worker's, IN_PROGRESS; the revision moves on. */
+    private static Bson claim(String workerId, long now) {
+        return Updates.combine(
+                Updates.set("tasks.$.status", TaskStatus.IN_PROGRESS.name()),
+                Updates.set("tasks.$.startTime", now),
+                Updates.set("tasks.$.updateTime", now),
+                Updates.set("tasks.$.workerId", workerId),
+                Updates.inc("tasks.$.pollCount", 1),
+                Updates.set("updateTime", now),
+                Updates.inc("revision", 1L));
     }
 
     /**

@@ -19,8 +19,8 @@ import static io.upgrader.conductor.OfficialClients.definition;
 import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static io.upgrader.conductor.OfficialClients.waitTask;
 import static io.upgrader.conductor.OfficialClientsTest.result;
-import static io.upgrader.conductor.OfficialClientsTest.start;
-import static io.upgrader.conductor.OfficialClientsTest.task;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -29,6 +29,9 @@ import static io.upgrader.conductor.OfficialClients.waitTask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
+import static io.upgrader.conductor.OfficialClients.worker;
 
 /**
  * The Conductor routes beyond the lifecycle, driven by the official clients: task update by reference name,
@@ -321,18 +324,5 @@ class ConductorExtraRoutesTest {
         List<String> refs = new ArrayList<>();
         page.path("results").forEach(task -> refs.add(task.path("referenceTaskName").asString()));
         return refs;
-    }
-
-    private static StartWorkflowRequest start(String name, int version, Map<String, Object> input) {
-        StartWorkflowRequest request = new StartWorkflowRequest();
-        request.setName(name);
-        request.setVersion(version);
-        request.setInput(input);
-        return request;
-    }
-
-    private static Task task(Workflow workflow, String ref) {
-        return workflow.getTasks().stream().filter(t -> t.getReferenceTaskName().equals(ref)).findFirst()
-                .orElseThrow(() -> new AssertionError("no task " + ref + " in " + workflow.getTasks()));
     }
 }

@@ -91,7 +91,7 @@ class LifecycleTest {
         latest.setInput(Map.of());
         Workflow onLatest = conductor.workflows.getWorkflow(conductor.workflows.startWorkflow(latest), true);
         assertThat(onLatest.getWorkflowVersion()).isEqualTo(2);
-        assertThat(OfficialClientsTest.task(onLatest, "only_in_v2").getStatus()).isEqualTo(Task.Status.IN_PROGRESS);
+        assertThat(OfficialClients.task(onLatest, "only_in_v2").getStatus()).isEqualTo(Task.Status.IN_PROGRESS);
     }
 
     @Test
@@ -138,7 +138,7 @@ class LifecycleTest {
         String name = uniqueName("paused");
         conductor.metadata.registerWorkflowDef(definition(name, 1, waitTask("first"), waitTask("second")));
         String workflowId = start(name, 1, Map.of());
-        String firstId = OfficialClientsTest.task(conductor.workflows.getWorkflow(workflowId, true), "first")
+        String firstId = OfficialClients.task(conductor.workflows.getWorkflow(workflowId, true), "first")
                 .getTaskId();
 
         conductor.workflows.pauseWorkflow(workflowId);
@@ -149,15 +149,15 @@ class LifecycleTest {
                 Map.of("done", true)));
         Workflow paused = conductor.workflows.getWorkflow(workflowId, true);
         assertThat(paused.getStatus()).isEqualTo(Workflow.WorkflowStatus.PAUSED);
-        assertThat(OfficialClientsTest.task(paused, "first").getStatus()).isEqualTo(Task.Status.COMPLETED);
-        assertThat(OfficialClientsTest.task(paused, "first").getOutputData()).containsEntry("done", true);
+        assertThat(OfficialClients.task(paused, "first").getStatus()).isEqualTo(Task.Status.COMPLETED);
+        assertThat(OfficialClients.task(paused, "first").getOutputData()).containsEntry("done", true);
         assertThat(paused.getTasks()).extracting(Task::getReferenceTaskName).containsExactly("first");
 
         conductor.workflows.resumeWorkflow(workflowId);
         Workflow resumed = conductor.workflows.getWorkflow(workflowId, true);
         assertThat(resumed.getStatus()).isEqualTo(Workflow.WorkflowStatus.RUNNING);
         assertThat(resumed.getTasks()).extracting(Task::getReferenceTaskName).containsExactly("first", "second");
-        Task second = OfficialClientsTest.task(resumed, "second");
+        Task second = OfficialClients.task(resumed, "second");
         assertThat(second.getStatus()).isEqualTo(Task.Status.IN_PROGRESS);
 
         conductor.tasks.updateTask(OfficialClientsTest.result(workflowId, second.getTaskId(),
@@ -179,7 +179,7 @@ class LifecycleTest {
         assertThat(terminated.getStatus()).isEqualTo(Workflow.WorkflowStatus.TERMINATED);
         assertThat(terminated.getReasonForIncompletion()).contains("operator gave up");
         assertThat(terminated.getTasks()).extracting(Task::getReferenceTaskName).containsExactly("w");
-        assertThat(OfficialClientsTest.task(terminated, "w").getStatus()).isEqualTo(Task.Status.CANCELED);
+        assertThat(OfficialClients.task(terminated, "w").getStatus()).isEqualTo(Task.Status.CANCELED);
 
         assertStatus(409, () -> conductor.workflows.terminateWorkflow(workflowId, "again"));
         Workflow unchanged = conductor.workflows.getWorkflow(workflowId, true);
@@ -195,7 +195,7 @@ class LifecycleTest {
         String name = uniqueName("failing");
         conductor.metadata.registerWorkflowDef(definition(name, 1, waitTask("fragile"), waitTask("never")));
         String workflowId = start(name, 1, Map.of());
-        String fragileId = OfficialClientsTest.task(conductor.workflows.getWorkflow(workflowId, true), "fragile")
+        String fragileId = OfficialClients.task(conductor.workflows.getWorkflow(workflowId, true), "fragile")
                 .getTaskId();
 
         TaskResult failed = OfficialClientsTest.result(workflowId, fragileId, TaskResult.Status.FAILED,
@@ -207,7 +207,7 @@ class LifecycleTest {
         assertThat(workflow.getStatus()).isEqualTo(Workflow.WorkflowStatus.FAILED);
         assertThat(workflow.getReasonForIncompletion()).contains("fragile").contains("disk full");
         assertThat(workflow.getTasks()).extracting(Task::getReferenceTaskName).containsExactly("fragile");
-        Task fragile = OfficialClientsTest.task(workflow, "fragile");
+        Task fragile = OfficialClients.task(workflow, "fragile");
         assertThat(fragile.getStatus()).isEqualTo(Task.Status.FAILED);
         assertThat(fragile.getReasonForIncompletion()).contains("disk full");
         assertThat(conductor.workflows.getRunningWorkflow(name, 1)).doesNotContain(workflowId);
@@ -216,7 +216,7 @@ class LifecycleTest {
                 TaskResult.Status.COMPLETED, Map.of())));
         Workflow after = conductor.workflows.getWorkflow(workflowId, true);
         assertThat(after.getStatus()).isEqualTo(Workflow.WorkflowStatus.FAILED);
-        assertThat(OfficialClientsTest.task(after, "fragile").getStatus()).isEqualTo(Task.Status.FAILED);
+        assertThat(OfficialClients.task(after, "fragile").getStatus()).isEqualTo(Task.Status.FAILED);
         assertThat(after.getTasks()).extracting(Task::getReferenceTaskName).containsExactly("fragile");
     }
 
@@ -239,7 +239,7 @@ class LifecycleTest {
         assertThat(done.getOutput()).containsEntry("x", 42).containsEntry("fromWait", "from the wait")
                 .containsEntry("fixed", "literal");
         assertThat(done.getTasks()).extracting(Task::getReferenceTaskName).containsExactly("w", "stop");
-        assertThat(OfficialClientsTest.task(done, "stop").getStatus()).isEqualTo(Task.Status.COMPLETED);
+        assertThat(OfficialClients.task(done, "stop").getStatus()).isEqualTo(Task.Status.COMPLETED);
         assertThat(conductor.workflows.getRunningWorkflow(name, 1)).doesNotContain(workflowId);
     }
 
@@ -248,7 +248,7 @@ class LifecycleTest {
         String name = uniqueName("removed");
         conductor.metadata.registerWorkflowDef(definition(name, 1, waitTask("w")));
         String workflowId = start(name, 1, Map.of());
-        String taskId = OfficialClientsTest.task(conductor.workflows.getWorkflow(workflowId, true), "w").getTaskId();
+        String taskId = OfficialClients.task(conductor.workflows.getWorkflow(workflowId, true), "w").getTaskId();
 
         conductor.workflows.deleteWorkflow(workflowId, false);
 
@@ -305,9 +305,9 @@ class LifecycleTest {
         completed.setWorkerId("worker-3");
         conductor.tasks.updateTask(completed);
         Workflow workflow = conductor.workflows.getWorkflow(workflowId, true);
-        assertThat(OfficialClientsTest.task(workflow, "work").getStatus()).isEqualTo(Task.Status.COMPLETED);
-        assertThat(OfficialClientsTest.task(workflow, "work").getOutputData()).containsEntry("result", "ok");
-        assertThat(OfficialClientsTest.task(workflow, "next").getStatus()).isEqualTo(Task.Status.IN_PROGRESS);
+        assertThat(OfficialClients.task(workflow, "work").getStatus()).isEqualTo(Task.Status.COMPLETED);
+        assertThat(OfficialClients.task(workflow, "work").getOutputData()).containsEntry("result", "ok");
+        assertThat(OfficialClients.task(workflow, "next").getStatus()).isEqualTo(Task.Status.IN_PROGRESS);
         assertThat(conductor.tasks.pollTask(taskType, "worker-5", null)).isNull();
     }
 
@@ -358,11 +358,11 @@ class LifecycleTest {
     // ---- helpers ----
 
     private String start(String name, int version, Map<String, Object> input) {
-        return conductor.workflows.startWorkflow(OfficialClientsTest.start(name, version, input));
+        return conductor.workflows.startWorkflow(OfficialClients.start(name, version, input));
     }
 
     private void complete(String workflowId, String ref, Map<String, Object> output) {
-        String taskId = OfficialClientsTest.task(conductor.workflows.getWorkflow(workflowId, true), ref).getTaskId();
+        String taskId = OfficialClients.task(conductor.workflows.getWorkflow(workflowId, true), ref).getTaskId();
         conductor.tasks.updateTask(OfficialClientsTest.result(workflowId, taskId, TaskResult.Status.COMPLETED,
                 output));
     }

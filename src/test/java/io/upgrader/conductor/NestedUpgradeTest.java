@@ -40,6 +40,9 @@ import static io.upgrader.conductor.OfficialClients.simple;
 import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
+import static io.upgrader.conductor.OfficialClients.worker;
 
 /**
  * Upgrades of running executions whose running tasks sit inside containers (switch cases, fork branches,
@@ -572,36 +575,6 @@ class NestedUpgradeTest {
         void pass() {
             await().atMost(PATIENCE).until(() -> latch.await(100, TimeUnit.MILLISECONDS));
         }
-    }
-
-    private static Worker worker(String taskType, Function<Task, Map<String, Object>> work) {
-        return new Worker() {
-            @Override
-            public String getTaskDefName() {
-                return taskType;
-            }
-
-            @Override
-            public TaskResult execute(Task task) {
-                TaskResult result = new TaskResult(task);
-                result.setOutputData(work.apply(task));
-                result.setStatus(TaskResult.Status.COMPLETED);
-                return result;
-            }
-
-            @Override
-            public int getPollingInterval() {
-                return 50;
-            }
-        };
-    }
-
-    private static StartWorkflowRequest start(String name, int version, Map<String, Object> input) {
-        StartWorkflowRequest request = new StartWorkflowRequest();
-        request.setName(name);
-        request.setVersion(version);
-        request.setInput(input);
-        return request;
     }
 
     private static TaskResult result(String workflowId, String taskId, Map<String, Object> output) {

@@ -1,5 +1,12 @@
 package io.upgrader.conductor;
 
+import com.netflix.conductor.client.worker.Worker;
+import com.netflix.conductor.common.metadata.tasks.Task;
+import com.netflix.conductor.common.metadata.tasks.TaskResult;
+import com.netflix.conductor.common.metadata.workflow.StartWorkflowRequest;
+import com.netflix.conductor.common.run.Workflow;
+import java.util.function.Function;
+
 import com.netflix.conductor.client.http.ConductorClient;
 import com.netflix.conductor.client.http.MetadataClient;
 import com.netflix.conductor.client.http.TaskClient;
@@ -66,5 +73,41 @@ final class OfficialClients {
 
     static WorkflowTask simple(String taskDefName, String ref, Map<String, Object> inputParameters) {
         return task("SIMPLE", taskDefName, ref, inputParameters);
+    }
+
+    static StartWorkflowRequest start(String name, int version, Map<String, Object> input) {
+        StartWorkflowRequest request = new StartWorkflowRequest();
+        request.setName(name);
+        request.setVersion(version);
+        request.setInput(input);
+        return request;
+    }
+
+    static Task task(Workflow workflow, String ref) {
+        return workflow.getTasks().stream().filter(t -> t.getReferenceTaskName().equals(ref)).findFirst()
+                .orElseThrow(() -> new AssertionError("no task " + ref + " in " + workflow.getTasks()));
+    }
+
+    /** A worker that completes each task of the type with what {@code work} makes of it, polling every 50 ms. */
+    static Worker worker(String taskType, Function<Task, Map<String, Object>> work) {
+        return new Worker() {
+            @Override
+            public String getTaskDefName() {
+                return taskType;
+            }
+
+            @Override
+            public TaskResult execute(Task task) {
+                TaskResult result = new TaskResult(task);
+                result.setOutputData(work.apply(task));
+                result.setStatus(TaskResult.Status.COMPLETED);
+                return result;
+            }
+
+            @Override
+            public int getPollingInterval() {
+                return 50;
+            }
+        };
     }
 }

@@ -29,6 +29,9 @@ import static io.upgrader.conductor.OfficialClients.waitTask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
+import static io.upgrader.conductor.OfficialClients.worker;
 
 /**
  * Whole lifecycles driven by the official Conductor and Orkes Java clients, unchanged, upgrade included:
@@ -173,14 +176,6 @@ class OfficialClientsTest {
                 });
     }
 
-    static StartWorkflowRequest start(String name, int version, Map<String, Object> input) {
-        StartWorkflowRequest request = new StartWorkflowRequest();
-        request.setName(name);
-        request.setVersion(version);
-        request.setInput(input);
-        return request;
-    }
-
     static TaskResult result(String workflowId, String taskId, TaskResult.Status status, Map<String, Object> output) {
         TaskResult result = new TaskResult();
         result.setWorkflowInstanceId(workflowId);
@@ -188,32 +183,5 @@ class OfficialClientsTest {
         result.setStatus(status);
         result.setOutputData(output);
         return result;
-    }
-
-    static Task task(Workflow workflow, String ref) {
-        return workflow.getTasks().stream().filter(t -> t.getReferenceTaskName().equals(ref)).findFirst()
-                .orElseThrow(() -> new AssertionError("no task " + ref + " in " + workflow.getTasks()));
-    }
-
-    private static Worker worker(String taskType, java.util.function.Function<Task, Map<String, Object>> work) {
-        return new Worker() {
-            @Override
-            public String getTaskDefName() {
-                return taskType;
-            }
-
-            @Override
-            public TaskResult execute(Task task) {
-                TaskResult result = new TaskResult(task);
-                result.setOutputData(work.apply(task));
-                result.setStatus(TaskResult.Status.COMPLETED);
-                return result;
-            }
-
-            @Override
-            public int getPollingInterval() {
-                return 50;
-            }
-        };
     }
 }

@@ -36,6 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
+import static io.upgrader.conductor.OfficialClients.worker;
 
 /**
  * The official workflow-as-code builder (org.conductoross:java-sdk: {@link ConductorWorkflow} with its Switch,
@@ -85,28 +88,6 @@ class WorkflowAsCodeTest {
         runner = new TaskRunnerConfigurer.Builder(conductor.tasks, List.of(workers)).withThreadCount(workers.length)
                 .withSleepWhenRetry(50).build();
         runner.init();
-    }
-
-    private static Worker worker(String taskDefName, java.util.function.Function<Task, Map<String, Object>> work) {
-        return new Worker() {
-            @Override
-            public String getTaskDefName() {
-                return taskDefName;
-            }
-
-            @Override
-            public TaskResult execute(Task task) {
-                TaskResult result = new TaskResult(task);
-                result.setStatus(TaskResult.Status.COMPLETED);
-                result.setOutputData(work.apply(task));
-                return result;
-            }
-
-            @Override
-            public int getPollingInterval() {
-                return 50;
-            }
-        };
     }
 
     @Test
