@@ -45,6 +45,8 @@ public class UpgradeApplier {
     private final int maxAttempts;
     private final MeterRegistry meters;
     private final ExecutionChanges changes;
+    /** Told of each final status once its event is sent, to wake the requests waiting for it. */
+    private UpgradeOutcomes outcomes;
 
     public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
                           UpgradeEventSink events, Clock clock,
@@ -60,12 +62,24 @@ public class UpgradeApplier {
         this.changes = changes;
     }
 
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void notifyOutcomesTo(UpgradeOutcomes outcomes) {
+        this.outcomes = outcomes;
+    }
+
+    private void completed(UpgradeEvent event) {
+        if (outcomes != null) {
+            outcomes.completed(event.commandId());
+        }
+    }
+
     public UpgradeEvent apply(UpgradeCommand command) {
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             Optional<UpgradeStatus> outcome = tryApply(command);
             if (outcome.isPresent()) {
                 UpgradeEvent event = UpgradeEvent.of(outcome.get());
                 events.publish(event);
+                completed(event);
                 return event;
             }
             log.debug("Conflict applying command {} to workflow {} (attempt {}); re-reading",
@@ -133,6 +147,7 @@ public class UpgradeApplier {
             }
         }
         events.publishAll(ready);
+        ready.forEach(this::completed);
         List<UpgradeEvent> sent = new ArrayList<>(ready);
         for (UpgradeCommand command : afterwards) {
             sent.add(apply(command));

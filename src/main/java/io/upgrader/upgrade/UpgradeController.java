@@ -28,8 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.security.Principal;
 import java.util.List;
 
@@ -44,19 +42,20 @@ public class UpgradeController {
     }
 
     private static final int MAX_WAIT_SECONDS = 30;
-    private static final Duration WAIT_RECHECK = Duration.ofMillis(25);
 
     private final UpgradeRequests requests;
     private final UpgradeStatuses statuses;
     private final ExecutionStore executions;
     private final JsonMapper json;
+    private final UpgradeOutcomes outcomes;
 
     public UpgradeController(UpgradeRequests requests, UpgradeStatuses statuses, ExecutionStore executions,
-                             JsonMapper json) {
+                             JsonMapper json, UpgradeOutcomes outcomes) {
         this.requests = requests;
         this.statuses = statuses;
         this.executions = executions;
         this.json = json;
+        this.outcomes = outcomes;
     }
 
     /** The answer to a dry run: what the upgrade would do, from the state as it is now. */
@@ -83,22 +82,32 @@ public class UpgradeController {
         if (dryRun) {
             return ResponseEntity.ok(plan(workflowId, request, requests.preview(workflowId, request)));
         }
+        if (waitForSeconds == null || waitForSeconds == 0) {
+            return accept(workflowId, request, idempotencyKey, caller);
+        }
+        // The place among the waiters is taken first: refused (429), the request has published nothing.
+        try (UpgradeOutcomes.Waiter waiter = outcomes.reserve()) {
+            ResponseEntity<Accepted> accepted = accept(workflowId, request, idempotencyKey, caller);
+            Accepted pending = accepted.getBody();
+            UpgradeStatus outcome = waiter.awaitFinal(pending.commandId(), Duration.ofSeconds(waitForSeconds));
+            URI location = accepted.getHeaders().getLocation();
+            return switch (outcome.status()) {
+                case APPLIED, NOOP -> ResponseEntity.ok().location(location).body(outcome);
+                case REJECTED -> error(new ApiException(statusFor(outcome.rejection()), outcome.reason(), false,
+                        List.of()));
+                case ACCEPTED -> ResponseEntity.accepted().location(location).body(pending);
+            };
+        }
+    }
+
+    private ResponseEntity<Accepted> accept(String workflowId, UpgradeRequest request, String idempotencyKey,
+                                            Principal caller) {
         // requestedBy: the application key id, or "api-token"; null only in the open development mode.
         UpgradeStatus status = requests.request(workflowId, request, idempotencyKey,
                 caller == null ? null : caller.getName());
         URI location = URI.create("/api/workflow/upgrades/" + status.commandId());
-        Accepted accepted = new Accepted(status.commandId(), status.status(), workflowId, status.fromVersion(),
-                status.toVersion());
-        if (waitForSeconds == null || waitForSeconds == 0) {
-            return ResponseEntity.ok().location(location).body(accepted);
-        }
-        UpgradeStatus outcome = awaitFinal(status.commandId(), Duration.ofSeconds(waitForSeconds));
-        return switch (outcome.status()) {
-            case APPLIED, NOOP -> ResponseEntity.ok().location(location).body(outcome);
-            case REJECTED -> error(new ApiException(statusFor(outcome.rejection()), outcome.reason(), false,
-                    List.of()));
-            case ACCEPTED -> ResponseEntity.accepted().location(location).body(accepted);
-        };
+        return ResponseEntity.ok().location(location).body(new Accepted(status.commandId(), status.status(),
+                workflowId, status.fromVersion(), status.toVersion()));
     }
 
     /** The execution's applied upgrades, newest first. */
@@ -109,18 +118,6 @@ public class UpgradeController {
         List<UpgradeHistoryEntry> newestFirst = new ArrayList<>(workflow.upgradeHistory());
         Collections.reverse(newestFirst);
         return newestFirst;
-    }
-
-    private UpgradeStatus awaitFinal(String commandId, Duration patience) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (true) {
-            Optional<UpgradeStatus> status = statuses.find(commandId);
-            if (status.isPresent() && status.get().status().isFinal() || System.nanoTime() >= deadline) {
-                return status.orElseThrow();
-            }
-            // The outcome is written by whichever instance consumes the command; the store is where it shows.
-            LockSupport.parkNanos(Math.min(WAIT_RECHECK.toNanos(), Math.max(0, deadline - System.nanoTime())));
-        }
     }
 
     private static Plan plan(String workflowId, UpgradeRequest request, UpgradeRequests.Preview preview) {
@@ -166,6 +163,11 @@ public class UpgradeController {
     @ExceptionHandler(UpgradeCommandBus.CommandNotPublishedException.class)
     ResponseEntity<io.upgrader.web.ErrorBody> notPublished(UpgradeCommandBus.CommandNotPublishedException e) {
         return error(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), true, List.of()));
+    }
+
+    @ExceptionHandler(UpgradeOutcomes.TooManyWaitersException.class)
+    ResponseEntity<io.upgrader.web.ErrorBody> tooManyWaiters(UpgradeOutcomes.TooManyWaitersException e) {
+        return error(new ApiException(HttpStatus.TOO_MANY_REQUESTS, e.getMessage(), true, List.of()));
     }
 
     private static ResponseEntity<io.upgrader.web.ErrorBody> error(ApiException e) {

@@ -9,10 +9,15 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.UpdateOptions;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
+import java.util.concurrent.TimeUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.HashMap;
@@ -30,6 +35,12 @@ public class UpgradeStatusStore {
     /** Present only on commands sent with an Idempotency-Key: workflowId + '\n' + key, unique. */
     private static final String IDEMPOTENCY_SCOPE = "idempotencyScope";
     private static final String FINGERPRINT = "requestFingerprint";
+    /**
+     * A BSON date: when the record may be deleted (a TTL index with expireAfterSeconds 0 on real MongoDB, and
+     * {@link #deleteExpired}). ACCEPTED: acceptance + accepted-status-retention; final: completion +
+     * status-retention.
+     */
+    private static final String EXPIRES_AT = "expiresAt";
 
     /** A command accepted earlier under an Idempotency-Key, with the fingerprint of the request body. */
     public record KeyedRequest(UpgradeStatus status, String fingerprint) {
@@ -37,12 +48,26 @@ public class UpgradeStatusStore {
 
     private final MongoCollection<Document> commands;
     private final DocumentMapper mapper;
+    private Duration statusRetention = UpgradeProperties.defaults().statusRetention();
+    private Duration acceptedStatusRetention = UpgradeProperties.defaults().acceptedStatusRetention();
 
     public UpgradeStatusStore(MongoTemplate mongo, DocumentMapper mapper) {
         this.commands = mongo.getCollection("upgrade_commands");
         this.mapper = mapper;
         commands.createIndex(Indexes.ascending(IDEMPOTENCY_SCOPE), new IndexOptions().unique(true).sparse(true));
         commands.createIndex(Indexes.ascending("workflowId"));
+        commands.createIndex(Indexes.ascending(EXPIRES_AT), new IndexOptions().expireAfter(0L, TimeUnit.SECONDS));
+    }
+
+    @Autowired(required = false)
+    void retention(UpgradeProperties properties) {
+        this.statusRetention = properties.statusRetention();
+        this.acceptedStatusRetention = properties.acceptedStatusRetention();
+    }
+
+    /** Deletes the records whose retention is over (the TTL monitor's work, for servers without one). */
+    public long deleteExpired(Instant now) {
+        return commands.deleteMany(Filters.lt(EXPIRES_AT, Date.from(now))).getDeletedCount();
     }
 
     public Optional<UpgradeStatus> find(String commandId) {
@@ -82,6 +107,7 @@ public class UpgradeStatusStore {
     /** @return false when another request already holds this Idempotency-Key for this workflow */
     public boolean insertAccepted(UpgradeStatus status, String idempotencyKey, String fingerprint) {
         Document document = mapper.toDocument(status, status.commandId());
+        document.append(EXPIRES_AT, expiry(status.acceptedAt(), acceptedStatusRetention));
         if (idempotencyKey != null) {
             document.append(IDEMPOTENCY_SCOPE, scope(status.workflowId(), idempotencyKey)).append(FINGERPRINT, fingerprint);
         }
@@ -101,6 +127,7 @@ public class UpgradeStatusStore {
         Document fields = mapper.toDocument(outcome, outcome.commandId());
         fields.remove("_id");
         Object acceptedAt = fields.remove("acceptedAt");
+        fields.append(EXPIRES_AT, expiry(outcome.completedAt(), statusRetention));
         commands.updateOne(Filters.eq("_id", outcome.commandId()),
                 new Document("$set", fields).append("$setOnInsert", new Document("acceptedAt", acceptedAt)),
                 new UpdateOptions().upsert(true));
@@ -115,7 +142,12 @@ public class UpgradeStatusStore {
         Document copy = new Document(document);
         copy.remove(IDEMPOTENCY_SCOPE);
         copy.remove(FINGERPRINT);
+        copy.remove(EXPIRES_AT);
         return mapper.fromDocument(copy, UpgradeStatus.class);
+    }
+
+    private static Date expiry(Instant from, Duration retention) {
+        return Date.from((from == null ? Instant.now() : from).plus(retention));
     }
 
     private static String scope(String workflowId, String key) {
