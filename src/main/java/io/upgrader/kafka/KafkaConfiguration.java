@@ -69,9 +69,11 @@ public class KafkaConfiguration {
     }
 
     /**
-     * Invalid records are dead-lettered by the listener itself. Anything else that fails a batch (the store or
-     * the broker unreachable, a conflict storm) is retried with backoff for as long as it takes: skipping it
-     * would lose accepted upgrades, and re-running a batch is safe.
+     * Invalid records, commands that cannot apply and commands that failed unexpectedly
+     * {@code max-unexpected-attempts} times are settled by the listener itself (see {@link CommandFailure}). What
+     * still fails a batch is the infrastructure (the store or the broker unreachable, a conflict storm): it is
+     * retried with backoff for as long as it takes; skipping it would lose accepted upgrades, and re-running a
+     * batch is safe.
      */
     @Bean
     DefaultErrorHandler upgradeCommandErrorHandler(DeadLetterPublishingRecoverer deadLetters, UpgradeTopics topics) {

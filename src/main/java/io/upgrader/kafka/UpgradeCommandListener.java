@@ -3,17 +3,18 @@ package io.upgrader.kafka;
 import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeCommand;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.bson.BSONException;
-import org.bson.codecs.configuration.CodecConfigurationException;
-import tools.jackson.core.JacksonException;
+import io.upgrader.upgrade.Rejection;
+import io.upgrader.upgrade.UpgradeRequests;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.RetryListener;
 import org.springframework.stereotype.Component;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +22,10 @@ import java.util.List;
  * Consumes the command topic a poll at a time. The offsets of a batch are committed only after this method
  * returned, that is after the MongoDB writes and the events were acknowledged; a crash before that
  * redelivers the batch, and the applier recognises what it already did. A record that is not a command goes
- * to the dead-letter topic on its own and never holds up the others.
+ * to the dead-letter topic on its own and never holds up the others. A batch that fails for any reason but
+ * the infrastructure ({@link CommandFailure}) is applied again one command at a time, so that one command
+ * that cannot apply ends REJECTED (after {@code upgrader.kafka.max-unexpected-attempts} for an unexpected
+ * failure, then also dead-lettered) while the others of the partition are applied.
  */
 @Component
 public class UpgradeCommandListener {
@@ -31,12 +35,19 @@ public class UpgradeCommandListener {
     private final UpgradeCommandCodec codec;
     private final UpgradeApplier applier;
     private final DeadLetterPublishingRecoverer deadLetters;
+    private final int maxUnexpectedAttempts;
+    private final Duration retryInitialInterval;
+    private final Duration retryMaxInterval;
 
     public UpgradeCommandListener(UpgradeCommandCodec codec, UpgradeApplier applier,
-                                  DeadLetterPublishingRecoverer deadLetters) {
+                                  DeadLetterPublishingRecoverer deadLetters, UpgradeTopics topics,
+                                  @Value("${upgrader.kafka.max-unexpected-attempts:5}") int maxUnexpectedAttempts) {
         this.codec = codec;
         this.applier = applier;
         this.deadLetters = deadLetters;
+        this.maxUnexpectedAttempts = Math.max(1, maxUnexpectedAttempts);
+        this.retryInitialInterval = topics.retryInitialInterval();
+        this.retryMaxInterval = topics.retryMaxInterval();
     }
 
     @KafkaListener(id = "upgrade-commands", topics = "${upgrader.kafka.command-topic}", batch = "true",
@@ -57,41 +68,108 @@ public class UpgradeCommandListener {
         }
         try {
             applier.applyAll(commands);
+            return;
         } catch (RuntimeException e) {
-            if (!isPoison(e)) {
-                throw e;
+            if (CommandFailure.classify(e) == CommandFailure.INFRASTRUCTURE) {
+                throw e; // the error handler retries the batch for as long as it takes
             }
-            // Some command the store cannot take, whatever the retries: find it, one at a time, and set it aside
-            // so that the partition keeps flowing. Transient failures still go back to the retry loop.
-            for (int i = 0; i < commands.size(); i++) {
-                try {
-                    applier.apply(commands.get(i));
-                } catch (RuntimeException single) {
-                    if (!isPoison(single)) {
-                        throw single;
+            log.warn("A batch of {} commands failed ({}); applying them one at a time", commands.size(), e.toString());
+        }
+        // One command the batch path cannot take must not hold up the others: each alone, in order. Commands the
+        // batch already applied are recognised and only their events are sent again.
+        for (int i = 0; i < commands.size(); i++) {
+            applyAlone(valid.get(i), commands.get(i));
+        }
+    }
+
+    /** Applies one command, or ends it as its failure's {@link CommandFailure} says; rethrows only infrastructure. */
+    private void applyAlone(ConsumerRecord<String, byte[]> record, UpgradeCommand command) {
+        for (int attempt = 1; ; attempt++) {
+            RuntimeException failure;
+            try {
+                applier.apply(command);
+                return;
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            switch (CommandFailure.classify(failure)) {
+                case INFRASTRUCTURE -> throw failure;
+                case INVALID_RECORD -> {
+                    deadLetter(record, failure instanceof InvalidUpgradeCommandException invalid ? invalid
+                            : new InvalidUpgradeCommandException(failure.getMessage()));
+                    return;
+                }
+                case DOMAIN -> {
+                    log.info("Command {} for workflow {} cannot apply: {}", command.commandId(), command.workflowId(),
+                            failure.getMessage());
+                    applier.reject(command, String.valueOf(failure.getMessage()), rejectionOf(failure));
+                    return;
+                }
+                case UNEXPECTED -> {
+                    if (attempt >= maxUnexpectedAttempts) {
+                        giveUp(record, command, failure, attempt);
+                        return;
                     }
-                    deadLetter(valid.get(i), new InvalidUpgradeCommandException("cannot be applied: " + single));
+                    log.warn("Command {} for workflow {} failed unexpectedly (attempt {} of {}), will retry: {}",
+                            command.commandId(), command.workflowId(), attempt, maxUnexpectedAttempts,
+                            failure.toString());
+                    pause(attempt);
                 }
             }
         }
     }
 
-    /** Failures that depend on the command's content, not on the moment: retrying cannot help them. */
-    static boolean isPoison(Throwable failure) {
+    /** The bounded path's end: REJECTED "internal error" with its event, the record to the dead-letter topic. */
+    private void giveUp(ConsumerRecord<String, byte[]> record, UpgradeCommand command, RuntimeException failure,
+                        int attempts) {
+        log.error("Command {} for workflow {} ({}-{}@{}) failed {} times; rejecting it as an internal error and "
+                        + "sending it to the dead-letter topic", command.commandId(), command.workflowId(),
+                record.topic(), record.partition(), record.offset(), attempts, failure);
+        try {
+            applier.reject(command, CommandFailure.INTERNAL_ERROR, null);
+        } catch (RuntimeException notRecorded) {
+            if (CommandFailure.classify(notRecorded) == CommandFailure.INFRASTRUCTURE) {
+                throw notRecorded;
+            }
+            log.error("Could not record command {} as rejected; only the dead letter remains", command.commandId(),
+                    notRecorded);
+        }
+        deadLetters.accept(record, new UnappliedCommandException(CommandFailure.INTERNAL_ERROR + " after " + attempts
+                + " attempts: " + failure));
+    }
+
+    private static Rejection.Reason rejectionOf(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof BSONException || cause instanceof CodecConfigurationException
-                    || cause instanceof JacksonException || cause instanceof InvalidUpgradeCommandException
-                    || cause instanceof IllegalArgumentException) {
-                return true;
+            if (cause instanceof UpgradeRequests.UpgradeRejectedException rejected) {
+                return rejected.rejection().reason();
             }
         }
-        return false;
+        return null;
+    }
+
+    /** Exponential backoff between unexpected failures of one command, as the error handler's. */
+    private void pause(int attempt) {
+        long delay = Math.min(retryMaxInterval.toMillis(),
+                retryInitialInterval.toMillis() * (1L << Math.min(attempt - 1, 30)));
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while retrying a command", e);
+        }
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, InvalidUpgradeCommandException reason) {
         log.warn("Record {}-{}@{} is not a valid command, sending it to the dead-letter topic: {}",
                 record.topic(), record.partition(), record.offset(), reason.getMessage());
         deadLetters.accept(record, reason);
+    }
+
+    /** A valid command given up on; its message is the dead letter's reason header. */
+    static final class UnappliedCommandException extends RuntimeException {
+        UnappliedCommandException(String message) {
+            super(message);
+        }
     }
 
     /** Says why a batch is being retried, so that an operator sees an outage in the log. */

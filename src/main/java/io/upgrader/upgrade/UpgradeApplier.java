@@ -161,6 +161,12 @@ public class UpgradeApplier {
 
     /** @return the final status, or empty when the execution changed underneath and it must be planned again */
     private Optional<UpgradeStatus> tryApply(UpgradeCommand command) {
+        // The recorded status first: a command rejected because its execution cannot even be read is recognised.
+        Optional<UpgradeStatus> known = statuses.find(command.commandId()).filter(s -> s.status().isFinal());
+        if (known.isPresent()) {
+            count("redelivered");
+            return known;
+        }
         Workflow current = executions.find(command.workflowId()).orElse(null);
         if (current != null) {
             Optional<UpgradeHistoryEntry> applied = current.upgradeApplied(command.commandId());
@@ -168,11 +174,6 @@ public class UpgradeApplier {
                 count("redelivered");
                 return Optional.of(applied(command, current, applied.get()));
             }
-        }
-        Optional<UpgradeStatus> known = statuses.find(command.commandId()).filter(s -> s.status().isFinal());
-        if (known.isPresent()) {
-            count("redelivered");
-            return known;
         }
         WorkflowDef target = definitions.find(command.name(), command.version()).orElse(null);
         Instant now = clock.instant();
@@ -190,6 +191,24 @@ public class UpgradeApplier {
             return Optional.of(applied(command, current, upgraded.entry()));
         }
         return Optional.of(recordUnapplied(command, current, planned, now));
+    }
+
+    /**
+     * Ends a command that cannot be applied whatever the retries (see kafka.CommandFailure) as REJECTED with this
+     * public reason, and emits its event. The execution is left as it is; a redelivery is recognised by the status.
+     *
+     * @param rejection the planner's reason code when there is one, else null
+     */
+    public UpgradeEvent reject(UpgradeCommand command, String reason, Rejection.Reason rejection) {
+        count("rejected");
+        UpgradeStatus status = new UpgradeStatus(command.commandId(), command.workflowId(), command.name(),
+                UpgradeStatus.State.REJECTED, reason, null, command.version(), List.of(), command.requestedAt(),
+                clock.instant(), rejection);
+        statuses.recordOutcome(status);
+        UpgradeEvent event = UpgradeEvent.of(status);
+        events.publish(event);
+        completed(event);
+        return event;
     }
 
     /** NOOP and REJECTED leave the execution as it is: their recorded status is what recognises a redelivery. */

@@ -1,0 +1,70 @@
+package io.upgrader.kafka;
+
+import com.mongodb.MongoException;
+import com.mongodb.MongoExecutionTimeoutException;
+import com.mongodb.MongoNodeIsRecoveringException;
+import com.mongodb.MongoNotPrimaryException;
+import com.mongodb.MongoSocketException;
+import com.mongodb.MongoTimeoutException;
+import io.upgrader.execution.ExecutionRejected;
+import io.upgrader.execution.Executions;
+import io.upgrader.upgrade.UpgradeApplier;
+import io.upgrader.upgrade.UpgradeRequests;
+import org.apache.kafka.common.errors.RetriableException;
+import org.springframework.dao.TransientDataAccessException;
+
+/**
+ * Why applying a command failed, decided in one place; the consumer's answer depends only on this:
+ * <ul>
+ *     <li>{@link #INVALID_RECORD}: the record is not a command; dead-letter topic at once.</li>
+ *     <li>{@link #DOMAIN}: the command cannot apply for a reason of its own; REJECTED with that reason.</li>
+ *     <li>{@link #INFRASTRUCTURE}: MongoDB or Kafka unreachable or slow (or a storm of concurrent writes);
+ *     retried for as long as it takes, never skipped.</li>
+ *     <li>{@link #UNEXPECTED}: anything else (a bug, a stored document the mapper cannot read); retried a bounded
+ *     number of times, then REJECTED with "internal error" and dead-lettered for operators.</li>
+ * </ul>
+ * The whole cause chain is looked at: an infrastructure failure wrapped in anything is still one.
+ */
+public enum CommandFailure {
+    INVALID_RECORD, DOMAIN, INFRASTRUCTURE, UNEXPECTED;
+
+    /** The public reason of a command that failed unexpectedly; the detail goes to the log only. */
+    public static final String INTERNAL_ERROR = "internal error";
+
+    public static CommandFailure classify(Throwable failure) {
+        boolean domain = false;
+        int depth = 0;
+        for (Throwable cause = failure; cause != null && depth < 64; cause = next(cause), depth++) {
+            if (cause instanceof InvalidUpgradeCommandException) {
+                return INVALID_RECORD;
+            }
+            if (isInfrastructure(cause)) {
+                return INFRASTRUCTURE;
+            }
+            domain |= cause instanceof ExecutionRejected || cause instanceof UpgradeRequests.UpgradeRejectedException;
+        }
+        return domain ? DOMAIN : UNEXPECTED;
+    }
+
+    private static boolean isInfrastructure(Throwable cause) {
+        return cause instanceof MongoTimeoutException || cause instanceof MongoSocketException
+                || cause instanceof MongoExecutionTimeoutException || cause instanceof MongoNotPrimaryException
+                || cause instanceof MongoNodeIsRecoveringException
+                || (cause instanceof MongoException mongo
+                    && (mongo.hasErrorLabel(MongoException.TRANSIENT_TRANSACTION_ERROR_LABEL)
+                        || mongo.hasErrorLabel("RetryableWriteError")))
+                // Kafka's own TimeoutException is a RetriableException, like NotEnoughReplicas, NetworkException...
+                || cause instanceof RetriableException
+                || cause instanceof java.util.concurrent.TimeoutException
+                || cause instanceof InterruptedException
+                || cause instanceof TransientDataAccessException
+                || cause instanceof org.springframework.dao.DataAccessResourceFailureException
+                // Concurrent writes kept winning: the next attempt plans again on fresh state.
+                || cause instanceof UpgradeApplier.ConcurrentUpdateException
+                || cause instanceof Executions.ConcurrentChangeException;
+    }
+
+    private static Throwable next(Throwable cause) {
+        return cause.getCause() == cause ? null : cause.getCause();
+    }
+}
