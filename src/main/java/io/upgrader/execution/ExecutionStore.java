@@ -264,24 +264,23 @@ public class ExecutionStore {
 
     /**
      * RUNNING executions with work for the server's own workers: a SCHEDULED HTTP or SUB_WORKFLOW task, or an
-     * IN_PROGRESS WAIT whose waitTimeout has come. One query per kind, each an elemMatch on the
-     * (tasks.taskType, tasks.status) index; at most {@code limit} executions per kind.
+     * IN_PROGRESS WAIT whose waitTimeout has come; at most {@code limit} of them.
      */
     public List<Workflow> findWithServerWork(long now, int limit) {
-        List<Bson> kinds = List.of(
-                Filters.and(Filters.eq("taskType", "HTTP"), Filters.eq("status", TaskStatus.SCHEDULED.name())),
-                Filters.and(Filters.eq("taskType", "SUB_WORKFLOW"), Filters.eq("status", TaskStatus.SCHEDULED.name())),
-                Filters.and(Filters.eq("taskType", "WAIT"), Filters.eq("status", TaskStatus.IN_PROGRESS.name()),
-                        Filters.gt("waitTimeout", 0L), Filters.lte("waitTimeout", now)));
-        Map<String, Workflow> found = new java.util.LinkedHashMap<>();
-        for (Bson kind : kinds) {
-            workflows.find(Filters.and(Filters.elemMatch("tasks", kind),
-                            Filters.eq("status", WorkflowStatus.RUNNING.name())))
-                    .limit(limit).forEach(document -> {
-                        Workflow workflow = mapper.fromDocument(document, Workflow.class);
-                        found.putIfAbsent(workflow.workflowId(), workflow);
-                    });
-        }
-        return new ArrayList<>(found.values());
+        // One $or of elemMatch clauses: each clause is answered from the (tasks.taskType, tasks.status) index on
+        // MongoDB, and a store without secondary indexes reads the collection once rather than once per kind.
+        Bson work = Filters.or(
+                Filters.elemMatch("tasks", Filters.and(Filters.eq("taskType", "HTTP"),
+                        Filters.eq("status", TaskStatus.SCHEDULED.name()))),
+                Filters.elemMatch("tasks", Filters.and(Filters.eq("taskType", "SUB_WORKFLOW"),
+                        Filters.eq("status", TaskStatus.SCHEDULED.name()))),
+                Filters.elemMatch("tasks", Filters.and(Filters.eq("taskType", "WAIT"),
+                        Filters.eq("status", TaskStatus.IN_PROGRESS.name()),
+                        Filters.gt("waitTimeout", 0L), Filters.lte("waitTimeout", now))));
+        List<Workflow> found = new ArrayList<>();
+        workflows.find(Filters.and(Filters.eq("status", WorkflowStatus.RUNNING.name()), work)).limit(limit)
+                .forEach(document -> found.add(mapper.fromDocument(document, Workflow.class)));
+        return found;
     }
+
 }

@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 class SystemTaskSweep {
 
     private static final Logger log = LoggerFactory.getLogger(SystemTaskSweep.class);
-    /** Executions per kind of work per sweep; the next sweep takes the rest. */
-    private static final int PAGE = 100;
+    /** Executions per sweep; the next sweep takes the rest. */
+    private static final int PAGE = 300;
 
     private final ExecutionStore store;
     private final SystemTaskRunner runner;
