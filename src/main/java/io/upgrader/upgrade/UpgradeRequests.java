@@ -29,9 +29,11 @@ public class UpgradeRequests {
     private final ExecutionStore executions;
     private final DefinitionStore definitions;
     private final UpgradeStatusStore statuses;
+    private final UpgradeStatuses outcomes;
     private final UpgradeCommandBus commands;
     private final Clock clock;
     private final JsonMapper canonicalJson;
+    private final JsonMapper json;
     private final Timer checkTime;
     private final Timer recordTime;
     private final Timer publishTime;
@@ -40,15 +42,18 @@ public class UpgradeRequests {
     public static final String ACCEPT_METRIC = "upgrader.upgrade.accept";
 
     public UpgradeRequests(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
-                           UpgradeCommandBus commands, Clock clock, JsonMapper json, MeterRegistry meters) {
+                           UpgradeStatuses outcomes, UpgradeCommandBus commands, Clock clock, JsonMapper json,
+                           MeterRegistry meters) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
+        this.outcomes = outcomes;
+        this.json = json;
         this.commands = commands;
         this.clock = clock;
         this.canonicalJson = json.rebuild().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
         this.checkTime = stageTimer(meters, "check", "reading the execution and the definition, and planning");
-        this.recordTime = stageTimer(meters, "record", "storing the ACCEPTED status");
+        this.recordTime = stageTimer(meters, "record", "storing the ACCEPTED status with its command");
         this.publishTime = stageTimer(meters, "publish", "handing the command to Kafka until acknowledged");
     }
 
@@ -78,6 +83,11 @@ public class UpgradeRequests {
     }
 
     /**
+     * The ACCEPTED status is the outbox: it is stored with the command before the command is published, and it
+     * is never deleted. When the publish fails the caller gets a {@link UpgradeCommandBus.CommandNotPublishedException}
+     * (503, retryable) and the {@link OutboxRelay} publishes the command later; a retry with the same key
+     * publishes the same command (same commandId) again. One Idempotency-Key never gets a second commandId.
+     *
      * @param idempotencyKey optional; a repeated key for the same workflow returns the first command's status
      * @return the ACCEPTED status, or the current status of the command a repeated key names
      */
@@ -86,7 +96,7 @@ public class UpgradeRequests {
         if (idempotencyKey != null) {
             var earlier = statuses.findByIdempotencyKey(workflowId, idempotencyKey);
             if (earlier.isPresent()) {
-                return sameRequestOrFail(earlier.get(), fingerprint, idempotencyKey);
+                return replay(earlier.get(), fingerprint, idempotencyKey);
             }
         }
         Instant now = clock.instant();
@@ -106,21 +116,52 @@ public class UpgradeRequests {
                 null);
         long checked = System.nanoTime();
         checkTime.record(checked - started, TimeUnit.NANOSECONDS);
-        if (!statuses.insertAccepted(accepted, idempotencyKey, fingerprint)) {
+        if (!statuses.insertAccepted(accepted, idempotencyKey, fingerprint, json.writeValueAsString(command))) {
             // Another request with the same key won the race; answer as it did.
-            return sameRequestOrFail(statuses.findByIdempotencyKey(workflowId, idempotencyKey).orElseThrow(),
-                    fingerprint, idempotencyKey);
+            var winner = statuses.findByIdempotencyKey(workflowId, idempotencyKey);
+            if (winner.isEmpty()) {
+                throw new UpgradeCommandBus.CommandNotPublishedException("A concurrent request with Idempotency-Key '"
+                        + idempotencyKey + "' holds this upgrade but its record could not be read; retry with the "
+                        + "same key", null);
+            }
+            return replay(winner.get(), fingerprint, idempotencyKey);
         }
         long recorded = System.nanoTime();
         recordTime.record(recorded - checked, TimeUnit.NANOSECONDS);
-        try {
-            commands.publish(command);
-        } catch (RuntimeException e) {
-            statuses.delete(command.commandId());
-            throw e;
-        }
+        publish(command);
         publishTime.record(System.nanoTime() - recorded, TimeUnit.NANOSECONDS);
         return accepted;
+    }
+
+    /**
+     * A request whose Idempotency-Key is already recorded: the same body answers as the first did and, while its
+     * command is still ACCEPTED (not yet applied), publishes that command again, as it may never have reached
+     * Kafka. A second copy on the topic is harmless: the apply is idempotent by commandId.
+     */
+    private UpgradeStatus replay(UpgradeStatusStore.KeyedRequest earlier, String fingerprint, String key) {
+        UpgradeStatus first = sameRequestOrFail(earlier, fingerprint, key);
+        if (first.status() != UpgradeStatus.State.ACCEPTED) {
+            return first;
+        }
+        boolean pending = outcomes.find(first.commandId()).map(s -> s.status() == UpgradeStatus.State.ACCEPTED)
+                .orElse(true);
+        if (pending) {
+            statuses.findCommand(first.commandId())
+                    .ifPresent(body -> publish(json.readValue(body, UpgradeCommand.class)));
+        }
+        return first;
+    }
+
+    /** Publishes a command already recorded; on failure the record stays for the relay or a retry. */
+    private void publish(UpgradeCommand command) {
+        try {
+            commands.publish(command);
+        } catch (UpgradeCommandBus.CommandNotPublishedException e) {
+            throw new UpgradeCommandBus.CommandNotPublishedException("Upgrade command " + command.commandId()
+                    + " is recorded but Kafka did not acknowledge it in time. It will be published "
+                    + "again by the service; retrying with the same Idempotency-Key publishes the same command, "
+                    + "which is applied at most once", e);
+        }
     }
 
     /** What the request would do now, from the same checks as {@link #request}; nothing is stored or published. */

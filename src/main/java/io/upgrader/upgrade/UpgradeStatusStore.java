@@ -6,6 +6,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
@@ -36,6 +38,11 @@ public class UpgradeStatusStore {
     private static final String IDEMPOTENCY_SCOPE = "idempotencyScope";
     private static final String FINGERPRINT = "requestFingerprint";
     /**
+     * The outbox: on commands accepted over HTTP, the command itself as the command schema's JSON, stored before
+     * it is published, so that the relay can publish it again while it is ACCEPTED. Absent on older records.
+     */
+    private static final String COMMAND = "command";
+    /**
      * A BSON date: when the record may be deleted (a TTL index with expireAfterSeconds 0 on real MongoDB, and
      * {@link #deleteExpired}). ACCEPTED: acceptance + accepted-status-retention; final: completion +
      * status-retention.
@@ -56,6 +63,8 @@ public class UpgradeStatusStore {
         this.mapper = mapper;
         commands.createIndex(Indexes.ascending(IDEMPOTENCY_SCOPE), new IndexOptions().unique(true).sparse(true));
         commands.createIndex(Indexes.ascending("workflowId"));
+        // The outbox relay's scan: ACCEPTED commands older than its age, oldest first.
+        commands.createIndex(Indexes.ascending("status", "acceptedAt"));
         commands.createIndex(Indexes.ascending(EXPIRES_AT), new IndexOptions().expireAfter(0L, TimeUnit.SECONDS));
     }
 
@@ -106,7 +115,19 @@ public class UpgradeStatusStore {
 
     /** @return false when another request already holds this Idempotency-Key for this workflow */
     public boolean insertAccepted(UpgradeStatus status, String idempotencyKey, String fingerprint) {
+        return insertAccepted(status, idempotencyKey, fingerprint, null);
+    }
+
+    /**
+     * @param commandJson the command as the command schema's JSON, kept for the outbox relay; null for none
+     * @return false when another request already holds this Idempotency-Key for this workflow
+     */
+    public boolean insertAccepted(UpgradeStatus status, String idempotencyKey, String fingerprint,
+                                  String commandJson) {
         Document document = mapper.toDocument(status, status.commandId());
+        if (commandJson != null) {
+            document.append(COMMAND, commandJson);
+        }
         document.append(EXPIRES_AT, expiry(status.acceptedAt(), acceptedStatusRetention));
         if (idempotencyKey != null) {
             document.append(IDEMPOTENCY_SCOPE, scope(status.workflowId(), idempotencyKey)).append(FINGERPRINT, fingerprint);
@@ -138,10 +159,43 @@ public class UpgradeStatusStore {
         commands.deleteOne(Filters.eq("_id", commandId));
     }
 
+    /** A command still ACCEPTED, as the outbox relay reads it; {@code commandJson} is null on older records. */
+    public record Outboxed(String commandId, String workflowId, Object acceptedAt, String commandJson) {
+    }
+
+    /** The command JSON stored with an ACCEPTED record, if it has one. */
+    public Optional<String> findCommand(String commandId) {
+        return Optional.ofNullable(commands.find(Filters.eq("_id", commandId))
+                .projection(Projections.include(COMMAND)).first()).map(document -> document.getString(COMMAND));
+    }
+
+    /**
+     * One page of the commands still ACCEPTED that were accepted before {@code cutoff}, ordered by
+     * (acceptedAt, commandId), after {@code after} (null: from the start); read through the (status, acceptedAt)
+     * index.
+     */
+    public List<Outboxed> findAcceptedBefore(java.time.Instant cutoff, Outboxed after, int limit) {
+        Object before = mapper.toDocument(Map.of("at", cutoff), null).get("at");
+        List<org.bson.conversions.Bson> conditions = new ArrayList<>(List.of(
+                Filters.eq("status", UpgradeStatus.State.ACCEPTED.name()), Filters.lt("acceptedAt", before)));
+        if (after != null) {
+            conditions.add(Filters.or(Filters.gt("acceptedAt", after.acceptedAt()),
+                    Filters.and(Filters.eq("acceptedAt", after.acceptedAt()), Filters.gt("_id", after.commandId()))));
+        }
+        List<Outboxed> found = new ArrayList<>();
+        commands.find(Filters.and(conditions))
+                .projection(Projections.include("_id", "workflowId", "acceptedAt", COMMAND))
+                .sort(Sorts.ascending("acceptedAt", "_id")).limit(limit)
+                .forEach(document -> found.add(new Outboxed(document.getString("_id"),
+                        document.getString("workflowId"), document.get("acceptedAt"), document.getString(COMMAND))));
+        return found;
+    }
+
     private UpgradeStatus status(Document document) {
         Document copy = new Document(document);
         copy.remove(IDEMPOTENCY_SCOPE);
         copy.remove(FINGERPRINT);
+        copy.remove(COMMAND);
         copy.remove(EXPIRES_AT);
         return mapper.fromDocument(copy, UpgradeStatus.class);
     }

@@ -110,17 +110,19 @@ class FaultToleranceTest {
     }
 
     @Test
-    void whileTheBrokerIsDownTheHttpCallAnswers503AndNothingIsRecorded() {
+    void whileTheBrokerIsDownTheHttpCallAnswers503AndARetryPublishesTheRecordedCommand() {
         WorkflowDef v1 = versions().get(0);
         String workflowId = executions.start(v1, Map.of(), null).workflowId();
-        Map<String, Object> body = Map.of("name", v1.name(), "version", 2);
+        String body = json.writeValueAsString(Map.of("name", v1.name(), "version", 2));
+        // The ACCEPTED record is the outbox: it stays, and a retry with the same key publishes the same command.
+        Map<String, String> key = Map.of("Idempotency-Key", "outage-" + UUID.randomUUID());
 
         RestartableInfrastructure.stopKafka();
         Http.Response duringOutage;
         long elapsedMs;
         try {
             long started = System.nanoTime();
-            duringOutage = http.postJson("/api/workflow/" + workflowId + "/upgrade", body);
+            duringOutage = http.post("/api/workflow/" + workflowId + "/upgrade", body, key);
             elapsedMs = (System.nanoTime() - started) / 1_000_000;
             await().atMost(PATIENCE).until(() -> http.get("/actuator/health/readiness").status() == 503);
         } finally {
@@ -128,8 +130,10 @@ class FaultToleranceTest {
         }
         await().atMost(PATIENCE).until(() -> http.get("/actuator/health/readiness").status() == 200);
         long recordedDuringOutage = mongo.getCollection("upgrade_commands")
-                .countDocuments(new Document("workflowId", workflowId));
-        Http.Response afterOutage = http.postJson("/api/workflow/" + workflowId + "/upgrade", body);
+                .countDocuments(new Document("workflowId", workflowId).append("status", "ACCEPTED"));
+        String recordedCommandId = mongo.getCollection("upgrade_commands")
+                .find(new Document("workflowId", workflowId)).first().getString("_id");
+        Http.Response afterOutage = http.post("/api/workflow/" + workflowId + "/upgrade", body, key);
         JsonNode status = awaitFinal(afterOutage.json().path("commandId").asString());
 
         System.out.printf("broker down: sent 2, answered 503 in %d ms: 1, recorded during outage: %d, accepted "
@@ -139,8 +143,9 @@ class FaultToleranceTest {
         assertThat(duringOutage.json().path("retryable").asBoolean()).isTrue();
         assertThat(duringOutage.json().path("message").asString()).contains("Kafka");
         assertThat(elapsedMs).isLessThan(15_000);
-        assertThat(recordedDuringOutage).isZero();
+        assertThat(recordedDuringOutage).isEqualTo(1);
         assertThat(afterOutage.status()).isEqualTo(200);
+        assertThat(afterOutage.json().path("commandId").asString()).isEqualTo(recordedCommandId);
         assertThat(status.path("status").asString()).isEqualTo("APPLIED");
         assertThat(store.find(workflowId).orElseThrow().upgradeHistory()).hasSize(1);
     }
