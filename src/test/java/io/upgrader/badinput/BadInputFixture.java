@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +22,7 @@ import org.springframework.data.mongodb.core.MongoTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -175,5 +177,21 @@ abstract class BadInputFixture extends UpgradeFixture {
             }
         }
         return body;
+    }
+
+    protected int partitionOf(String key) {
+        int partitions = upstream.partitionsFor(commandTopic).size();
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    /** A new RUNNING execution of the definition whose commands land on the same partition as {@code key}'s. */
+    protected String startOnThePartitionOf(String definition, String key) {
+        for (int attempt = 0; attempt < 64; attempt++) {
+            String workflowId = start(definition, 1, Map.of());
+            if (partitionOf(workflowId) == partitionOf(key)) {
+                return workflowId;
+            }
+        }
+        throw new AssertionError("no execution landed on partition " + partitionOf(key));
     }
 }

@@ -8,7 +8,6 @@ import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.utils.Utils;
 import org.bson.Document;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,20 +42,7 @@ class CommandFailureBoundsTest extends BadInputFixture {
         name = registerVersions(List.of("w"), List.of("pre", "w"));
     }
 
-    private int partitionOf(String key) {
-        int partitions = upstream.partitionsFor(commandTopic).size();
-        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
-    }
 
-    private String startOnThePartitionOf(String key) {
-        for (int attempt = 0; attempt < 64; attempt++) {
-            String workflowId = start(name, 1, Map.of());
-            if (partitionOf(workflowId) == partitionOf(key)) {
-                return workflowId;
-            }
-        }
-        throw new AssertionError("no execution landed on partition " + partitionOf(key));
-    }
 
     private byte[] valid(String commandId, String workflowId, String definition) {
         return PLAIN_JSON.writeValueAsBytes(command(commandId, workflowId, definition, 2));
@@ -79,8 +65,8 @@ class CommandFailureBoundsTest extends BadInputFixture {
     @Test
     void aCommandForAnUnreadableExecutionIsRetriedBoundedThenRejectedAndDeadLetteredAndThePartitionFlows() {
         String broken = start(name, 1, Map.of());
-        List<String> behind = List.of(startOnThePartitionOf(broken), startOnThePartitionOf(broken),
-                startOnThePartitionOf(broken));
+        List<String> behind = List.of(startOnThePartitionOf(name, broken), startOnThePartitionOf(name, broken),
+                startOnThePartitionOf(name, broken));
         // A document the mapper cannot read: workflowVersion an object instead of a number.
         long changed = mongo.getCollection("workflows").updateOne(Filters.eq("_id", broken),
                 Updates.set("workflowVersion", new Document("major", 1))).getModifiedCount();
@@ -127,7 +113,7 @@ class CommandFailureBoundsTest extends BadInputFixture {
     @Test
     void aCommandWhoseExecutionWasRemovedMeanwhileIsRejectedNotDeadLettered() {
         String removed = start(name, 1, Map.of());
-        String behind = startOnThePartitionOf(removed);
+        String behind = startOnThePartitionOf(name, removed);
         Http.Response deleted = http.send("DELETE", "/api/workflow/" + removed + "/remove", null, Map.of());
         assertThat(deleted.status()).as(deleted.body()).isLessThan(300);
         String removedId = UUID.randomUUID().toString();

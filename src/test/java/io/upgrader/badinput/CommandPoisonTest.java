@@ -11,7 +11,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
@@ -51,21 +50,7 @@ class CommandPoisonTest extends BadInputFixture {
         name = registerVersions(List.of("w"), List.of("pre", "w"));
     }
 
-    private int partitionOf(String key) {
-        int partitions = upstream.partitionsFor(commandTopic).size();
-        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
-    }
 
-    /** A new RUNNING execution whose commands land on the same partition as {@code key}'s. */
-    private String startOnThePartitionOf(String key) {
-        for (int attempt = 0; attempt < 64; attempt++) {
-            String workflowId = start(name, 1, Map.of());
-            if (partitionOf(workflowId) == partitionOf(key)) {
-                return workflowId;
-            }
-        }
-        throw new AssertionError("no execution landed on partition " + partitionOf(key));
-    }
 
     private byte[] valid(String commandId, String workflowId) {
         byte[] bytes = PLAIN_JSON.writeValueAsBytes(command(commandId, workflowId, name, 2));
@@ -181,7 +166,7 @@ class CommandPoisonTest extends BadInputFixture {
     @Test
     void aCommandForAnUnknownWorkflowIsRejectedWithItsReasonAndThePartitionKeepsFlowing() {
         String unknown = UUID.randomUUID().toString();
-        String behind = startOnThePartitionOf(unknown);
+        String behind = startOnThePartitionOf(name, unknown);
         String rejectedId = UUID.randomUUID().toString();
         String appliedId = UUID.randomUUID().toString();
 
@@ -220,7 +205,7 @@ class CommandPoisonTest extends BadInputFixture {
     void aRecordOverTheMaximumCommandSizeGoesToTheDeadLetterTopicAndOneAtTheMaximumIsApplied() throws Exception {
         int max = (int) maxCommandSize.toBytes();
         String workflowId = start(name, 1, Map.of());
-        String atLimit = startOnThePartitionOf(workflowId);
+        String atLimit = startOnThePartitionOf(name, workflowId);
         String oversizedId = UUID.randomUUID().toString();
         String atLimitId = UUID.randomUUID().toString();
         String behindId = UUID.randomUUID().toString();
@@ -294,7 +279,7 @@ class CommandPoisonTest extends BadInputFixture {
      */
     private void assertAnUnstorableUpgradeDoesNotBlock(String workflowInput) {
         String stuck = start(name, 1, Map.of());
-        String behind = startOnThePartitionOf(stuck);
+        String behind = startOnThePartitionOf(name, stuck);
         Http.Response response = http.postJson("/api/workflow/" + stuck + "/upgrade",
                 "{\"name\":\"" + name + "\",\"version\":2,\"workflowInput\":" + workflowInput + "}");
         List<String> commandIds = new ArrayList<>();
