@@ -2,6 +2,9 @@ package io.upgrader.bulk;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
@@ -9,11 +12,24 @@ import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 
 /** Bulk upgrades in {@code upgrade_batches}, {@code _id} = batchId. */
 @Component
 public class BulkBatchStore {
+
+    /**
+     * A BSON date: when the batch's cursor last moved (or the resumer last sent it again); the resumer's scan
+     * reads EXPANDING batches whose movedAt is older than {@code upgrader.bulk.resume-after}.
+     */
+    static final String MOVED_AT = "movedAt";
+
+    /** An EXPANDING batch whose cursor has not moved lately, as the resumer reads it. */
+    public record Stale(String batchId, Date movedAt) {
+    }
 
     private final MongoCollection<Document> batches;
     private final DocumentMapper mapper;
@@ -21,15 +37,21 @@ public class BulkBatchStore {
     public BulkBatchStore(MongoTemplate mongo, DocumentMapper mapper) {
         this.batches = mongo.getCollection("upgrade_batches");
         this.mapper = mapper;
+        batches.createIndex(Indexes.ascending("state", MOVED_AT));
     }
 
     public void insert(BulkBatch batch) {
-        batches.insertOne(mapper.toDocument(batch, batch.batchId()));
+        Document document = mapper.toDocument(batch, batch.batchId());
+        document.append(MOVED_AT, Date.from(batch.createdAt() == null ? Instant.now() : batch.createdAt()));
+        batches.insertOne(document);
     }
 
     public Optional<BulkBatch> find(String batchId) {
         return Optional.ofNullable(batches.find(Filters.eq("_id", batchId)).first())
-                .map(document -> mapper.fromDocument(document, BulkBatch.class));
+                .map(document -> {
+                    document.remove(MOVED_AT);
+                    return mapper.fromDocument(document, BulkBatch.class);
+                });
     }
 
     /**
@@ -38,14 +60,39 @@ public class BulkBatchStore {
      *
      * @return false when another delivery of the batch moved it on first: read it again
      */
-    public boolean advance(String batchId, String expectedCursor, String newCursor, int published) {
+    public boolean advance(String batchId, String expectedCursor, String newCursor, int published, Instant now) {
         return batches.updateOne(Filters.and(Filters.eq("_id", batchId), Filters.eq("cursor", expectedCursor)),
-                Updates.combine(Updates.set("cursor", newCursor), Updates.inc("selected", (long) published)))
+                Updates.combine(Updates.set("cursor", newCursor), Updates.inc("selected", (long) published),
+                        Updates.set(MOVED_AT, Date.from(now))))
                 .getModifiedCount() == 1;
     }
 
-    public void markExpanded(String batchId, Instant now) {
-        batches.updateOne(Filters.eq("_id", batchId), Updates.combine(
-                Updates.set("state", BulkBatch.State.EXPANDED.name()), Updates.set("expandedAt", now.toString())));
+    /** Marks the batch expanded if it still stands at {@code expectedCursor}; false when another delivery did. */
+    public boolean markExpanded(String batchId, String expectedCursor, Instant now) {
+        return batches.updateOne(Filters.and(Filters.eq("_id", batchId), Filters.eq("cursor", expectedCursor),
+                        Filters.eq("state", BulkBatch.State.EXPANDING.name())),
+                Updates.combine(Updates.set("state", BulkBatch.State.EXPANDED.name()),
+                        Updates.set("expandedAt", now.toString()), Updates.set(MOVED_AT, Date.from(now))))
+                .getModifiedCount() == 1;
+    }
+
+    /** Up to {@code limit} EXPANDING batches whose cursor has not moved since {@code cutoff}, oldest first. */
+    public List<Stale> findStale(Instant cutoff, int limit) {
+        List<Stale> found = new ArrayList<>();
+        batches.find(Filters.and(Filters.eq("state", BulkBatch.State.EXPANDING.name()),
+                        Filters.lt(MOVED_AT, Date.from(cutoff))))
+                .projection(Projections.include("_id", MOVED_AT)).sort(Sorts.ascending(MOVED_AT)).limit(limit)
+                .forEach(document -> found.add(new Stale(document.getString("_id"), document.getDate(MOVED_AT))));
+        return found;
+    }
+
+    /**
+     * Claims the resumption of a stale batch: moves its movedAt to {@code now} if nobody (another instance, the
+     * expansion) did since it was read, so that one instance sends it again per period.
+     */
+    public boolean claimResume(Stale stale, Instant now) {
+        return batches.updateOne(Filters.and(Filters.eq("_id", stale.batchId()),
+                        Filters.eq("state", BulkBatch.State.EXPANDING.name()), Filters.eq(MOVED_AT, stale.movedAt())),
+                Updates.set(MOVED_AT, Date.from(now))).getModifiedCount() == 1;
     }
 }

@@ -7,8 +7,9 @@ import org.springframework.stereotype.Component;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Expands bulk upgrades on whichever instance holds the batch's partition. The offset is committed once the
- * expansion finished; a crash redelivers the batchId, and the expansion resumes where it was recorded.
+ * Expands bulk upgrades on whichever instance holds the batch's partition, one page per delivery: the step sends
+ * the batchId again for the next page, so a poll never walks a whole batch. A crash redelivers the batchId, and
+ * the expansion resumes where it was recorded.
  */
 @Component
 public class BulkExpansionListener {

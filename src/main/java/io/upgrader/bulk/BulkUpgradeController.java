@@ -5,7 +5,6 @@ import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Workflow;
-import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.upgrade.BatchCommandIds;
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeOutcome;
@@ -19,7 +18,6 @@ import io.upgrader.web.StorableInput;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -31,7 +29,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,7 +36,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Bulk upgrades: a selection of one definition's executions moved to one version, expanded into one command
@@ -71,21 +67,21 @@ public class BulkUpgradeController {
     private final DefinitionStore definitions;
     private final ExecutionStore executions;
     private final UpgradeStatusStore statuses;
-    private final KafkaTemplate<String, byte[]> kafka;
-    private final UpgradeTopics topics;
+    private final BulkBatchSender sender;
+    private final BulkProperties properties;
     private final Clock clock;
     private final JsonMapper json;
 
     public BulkUpgradeController(BulkBatchStore batches, DefinitionStore definitions, ExecutionStore executions,
-                                 UpgradeStatusStore statuses, KafkaTemplate<String, byte[]> kafka,
-                                 UpgradeTopics topics, Clock clock, JsonMapper json) {
+                                 UpgradeStatusStore statuses, BulkBatchSender sender,
+                                 BulkProperties properties, Clock clock, JsonMapper json) {
         this.json = json;
         this.batches = batches;
         this.definitions = definitions;
         this.executions = executions;
         this.statuses = statuses;
-        this.kafka = kafka;
-        this.topics = topics;
+        this.sender = sender;
+        this.properties = properties;
         this.clock = clock;
     }
 
@@ -101,21 +97,20 @@ public class BulkUpgradeController {
         batches.insert(new BulkBatch(batchId, request, BulkBatch.State.EXPANDING, 0, null,
                 caller == null ? null : caller.getName(), clock.instant(), null));
         try {
-            kafka.send(topics.bulkTopic(), batchId, batchId.getBytes(StandardCharsets.UTF_8))
-                    .get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw notPublished();
-        } catch (Exception e) {
-            throw notPublished();
+            sender.send(batchId);
+        } catch (BulkBatchSender.NotSentException e) {
+            throw notPublished(batchId);
         }
         return ResponseEntity.accepted().location(URI.create("/api/workflow/upgrade/bulk/" + batchId))
                 .body(new Accepted(batchId, BulkBatch.State.EXPANDING));
     }
 
-    private ApiException notPublished() {
-        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "The bulk upgrade could not be handed to Kafka within "
-                + topics.sendTimeout().toSeconds() + "s; nothing was started, retry later", true, List.of());
+    /** The batch is recorded: the resumer sends it again once its cursor stood still for resume-after. */
+    private ApiException notPublished(String batchId) {
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Bulk upgrade " + batchId + " is recorded but could"
+                + " not be handed to Kafka within " + sender.sendTimeout().toSeconds() + "s; it will be resumed"
+                + " automatically within about " + properties.resumeAfter().toSeconds() + "s (progress at "
+                + "/api/workflow/upgrade/bulk/" + batchId + "); retrying starts another batch", true, List.of());
     }
 
     @GetMapping("/{batchId}")

@@ -1,0 +1,77 @@
+package io.upgrader.bulk;
+
+import jakarta.annotation.PreDestroy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every {@code upgrader.bulk.resume-interval}, each instance sends again to the bulk topic the batchId of every
+ * batch still EXPANDING whose cursor has not moved for {@code upgrader.bulk.resume-after}: a send that failed
+ * when the batch was requested (answered 503, the batch kept), or a continuation lost in a crash. Safe when the
+ * batch was merely slow: commandIds derive from (batchId, workflowId), so a page published twice is applied once.
+ * Each resumption is claimed by moving the batch's movedAt, so one instance sends it per period.
+ */
+@Component
+public class BulkResumer {
+
+    private static final Logger log = LoggerFactory.getLogger(BulkResumer.class);
+    private static final int PAGE = 100;
+
+    private final BulkBatchStore batches;
+    private final BulkBatchSender sender;
+    private final Clock clock;
+    private final BulkProperties properties;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "bulk-resumer");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public BulkResumer(BulkBatchStore batches, BulkBatchSender sender, Clock clock, BulkProperties properties) {
+        this.batches = batches;
+        this.sender = sender;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        long interval = properties.resumeInterval().toMillis();
+        if (interval > 0) {
+            timer.scheduleWithFixedDelay(this::resumeOnce, interval, interval, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** One pass; never throws (it would cancel the schedule). @return batches sent again */
+    public int resumeOnce() {
+        int resumed = 0;
+        try {
+            List<BulkBatchStore.Stale> stale = batches.findStale(clock.instant().minus(properties.resumeAfter()), PAGE);
+            for (BulkBatchStore.Stale batch : stale) {
+                if (batches.claimResume(batch, clock.instant())) {
+                    sender.send(batch.batchId());
+                    resumed++;
+                    log.info("Bulk upgrade {} still expanding with its cursor unmoved since {}: sent again",
+                            batch.batchId(), batch.movedAt().toInstant());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Bulk resumer pass stopped after {} batches: {}", resumed, e.toString());
+        }
+        return resumed;
+    }
+
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,169 @@
+package io.upgrader.bulk;
+
+import io.upgrader.kafka.UpgradeTopics;
+import io.upgrader.support.EmbeddedInfrastructureTest;
+import io.upgrader.support.Http;
+import io.upgrader.support.UpgradeFixture;
+import io.upgrader.upgrade.BatchCommandIds;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.data.mongodb.core.MongoTemplate;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Issue 13: a bulk upgrade whose batchId could not be sent answers 503 retryable and is resumed; a batch whose
+ * expansion stopped (a lost continuation) is resumed; the expansion publishes one page per delivery of its
+ * batchId. A context of its own: a batch sender that fails on demand (around the real one) and a resumer of
+ * a few seconds.
+ */
+@EmbeddedInfrastructureTest
+@TestPropertySource(properties = {"upgrader.bulk.resume-after=2s", "upgrader.bulk.resume-interval=250ms"})
+@Import(BulkResumeTest.FlakySender.Configuration.class)
+class BulkResumeTest extends UpgradeFixture {
+
+    private static final String BULK = "/api/workflow/upgrade/bulk";
+
+    /** The real sender; records what each send found recorded, and fails an armed definition's next send. */
+    static class FlakySender extends BulkBatchSender {
+
+        @TestConfiguration
+        static class Configuration {
+            @Bean
+            @Primary
+            FlakySender flakySender(KafkaTemplate<String, byte[]> kafka, UpgradeTopics topics,
+                                    BulkBatchStore batches) {
+                return new FlakySender(kafka, topics, batches);
+            }
+        }
+
+        private final BulkBatchStore batches;
+        final Set<String> failNextOf = ConcurrentHashMap.newKeySet();
+        /** batchId -> the batch's selected count at each send (0 at the request, then one page more each step). */
+        final Map<String, List<Long>> selectedAtSend = new ConcurrentHashMap<>();
+
+        FlakySender(KafkaTemplate<String, byte[]> kafka, UpgradeTopics topics, BulkBatchStore batches) {
+            super(kafka, topics);
+            this.batches = batches;
+        }
+
+        @Override
+        public void send(String batchId) {
+            BulkBatch batch = batches.find(batchId).orElseThrow();
+            selectedAtSend.computeIfAbsent(batchId, id -> new CopyOnWriteArrayList<>()).add(batch.selected());
+            if (failNextOf.remove(batch.request().name())) {
+                throw new NotSentException("simulated: broker unreachable", null);
+            }
+            super.send(batchId);
+        }
+    }
+
+    @Autowired
+    FlakySender sender;
+    @Autowired
+    BulkBatchStore batches;
+    @Autowired
+    MongoTemplate mongo;
+
+    @Test
+    void aFailedSendAnswers503KeepsTheBatchAndTheResumerExpandsIt() {
+        String name = registerVersions(List.of("w"), List.of("pre", "w"));
+        List<String> ids = IntStream.range(0, 10).mapToObj(i -> start(name, 1, Map.of())).toList();
+        sender.failNextOf.add(name);
+
+        Http.Response failed = http.postJson(BULK, Map.of("name", name, "toVersion", 2));
+
+        assertThat(failed.status()).as(failed.body()).isEqualTo(503);
+        assertThat(failed.json().path("retryable").asBoolean()).isTrue();
+        Document stored = mongo.getCollection("upgrade_batches").find(new Document("request.name", name)).first();
+        assertThat(stored).isNotNull();
+        String batchId = stored.getString("_id");
+        assertThat(failed.json().path("message").asString()).contains(batchId).contains("resumed");
+        assertThat(progress(batchId).json().path("state").asString()).isEqualTo("EXPANDING");
+
+        JsonNode done = awaitDone(batchId);
+        assertThat(done.path("selected").asLong()).isEqualTo(ids.size());
+        assertThat(done.path("applied").asLong()).isEqualTo(ids.size());
+        for (String id : ids) {
+            JsonNode workflow = get(id);
+            assertThat(workflow.path("workflowVersion").asInt()).isEqualTo(2);
+            assertThat(workflow.path("upgradeHistory")).hasSize(1);
+            assertThat(workflow.path("upgradeHistory").get(0).path("commandId").asString())
+                    .isEqualTo(BatchCommandIds.commandId(batchId, id));
+        }
+    }
+
+    @Test
+    void aBatchWhoseExpansionStoppedIsResumedAfterItsCursor() {
+        String name = registerVersions(List.of("w"), List.of("pre", "w"));
+        List<String> ids = IntStream.range(0, 9).mapToObj(i -> start(name, 1, Map.of())).sorted().toList();
+        String batchId = UUID.randomUUID().toString();
+        BulkUpgradeRequest request = new BulkUpgradeRequest(name, List.of(1), 2, null, null, null, null, null, false);
+        // Stopped a minute ago after the first 7 (its continuation lost); nothing of it is on the bulk topic.
+        batches.insert(new BulkBatch(batchId, request, BulkBatch.State.EXPANDING, 7, ids.get(6), "crashed",
+                Instant.now().minusSeconds(60), null));
+
+        await().atMost(PATIENCE).until(() -> batches.find(batchId).orElseThrow().state() == BulkBatch.State.EXPANDED);
+
+        BulkBatch batch = batches.find(batchId).orElseThrow();
+        assertThat(batch.selected()).isEqualTo(ids.size());
+        assertThat(batch.cursor()).isEqualTo(ids.get(ids.size() - 1));
+        for (String id : ids.subList(7, ids.size())) {
+            await().atMost(PATIENCE).until(() -> get(id).path("workflowVersion").asInt() == 2);
+            assertThat(get(id).path("upgradeHistory")).hasSize(1);
+        }
+        for (String id : ids.subList(0, 7)) {
+            assertThat(observed.commandsFor(id)).isEmpty();
+            assertThat(get(id).path("workflowVersion").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theExpansionPublishesOnePagePerDeliveryOfItsBatchId() {
+        // page-size 7 (EmbeddedInfrastructureTest): 20 executions are three steps, 7, 7 and 6.
+        String name = registerVersions(List.of("w"), List.of("pre", "w"));
+        List<String> ids = IntStream.range(0, 20).mapToObj(i -> start(name, 1, Map.of())).toList();
+
+        Http.Response accepted = http.postJson(BULK, Map.of("name", name, "toVersion", 2));
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        String batchId = accepted.json().path("batchId").asString();
+
+        JsonNode done = awaitDone(batchId);
+        assertThat(done.path("selected").asLong()).isEqualTo(ids.size());
+        assertThat(done.path("applied").asLong()).isEqualTo(ids.size());
+        // The request's send, then one continuation after each full page, each after its page was recorded.
+        assertThat(sender.selectedAtSend.get(batchId)).startsWith(0L, 7L, 14L);
+        assertThat(sender.selectedAtSend.get(batchId)).doesNotContain(20L);
+    }
+
+    private Http.Response progress(String batchId) {
+        return http.get(BULK + "/" + batchId);
+    }
+
+    private JsonNode awaitDone(String batchId) {
+        return await().atMost(PATIENCE).until(() -> progress(batchId), r -> {
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            JsonNode p = r.json();
+            return p.path("state").asString().equals("EXPANDED") && p.path("applied").asLong()
+                    + p.path("noop").asLong() + p.path("rejected").asLong() == p.path("selected").asLong();
+        }).json();
+    }
+}
