@@ -23,6 +23,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import tools.jackson.databind.JsonNode;
@@ -52,15 +53,20 @@ public class BulkUpgradeController {
     public record Accepted(String batchId, BulkBatch.State state) {
     }
 
-    /** A dry run: what the bulk upgrade would do to the executions it selects now. */
+    /**
+     * A dry run: what the bulk upgrade would do to the executions it selects now. It evaluates at most
+     * {@code upgrader.bulk.dry-run-limit} of them, the first in workflowId order: {@code selected} and
+     * {@code evaluated} count those, and {@code truncated} says the selection holds more.
+     */
     public record DryRun(boolean dryRun, long selected, long wouldUpgrade, long wouldNoop, long wouldReject,
-                         List<Map<String, String>> rejections) {
+                         List<Map<String, String>> rejections, long evaluated, boolean truncated) {
     }
 
     /** Where a bulk upgrade stands. */
     public record Progress(String batchId, BulkBatch.State state, long selected, long accepted, long applied,
                            long noop, long rejected, long pending, double progress,
-                           List<Map<String, String>> rejections, Instant createdAt, Instant expandedAt) {
+                           List<Map<String, String>> rejections, Instant createdAt, Instant expandedAt,
+                           String nextRejectionsAfter) {
     }
 
     private final BulkBatchStore batches;
@@ -114,22 +120,33 @@ public class BulkUpgradeController {
     }
 
     @GetMapping("/{batchId}")
-    public Progress progress(@PathVariable String batchId) {
+    public Progress progress(@PathVariable String batchId,
+                             @RequestParam(required = false) String rejectionsAfter,
+                             @RequestParam(required = false) Integer rejectionsLimit) {
+        if (rejectionsAfter != null) {
+            Identifiers.check("rejectionsAfter", rejectionsAfter);
+        }
+        int limit = rejectionsLimit == null ? MAX_LISTED : rejectionsLimit;
+        if (limit < 1 || limit > MAX_LISTED) {
+            throw ApiException.badRequest("rejectionsLimit", "rejectionsLimit must be between 1 and " + MAX_LISTED);
+        }
         BulkBatch batch = batches.find(Identifiers.check("batchId", batchId))
                 .orElseThrow(() -> ApiException.notFound("Bulk upgrade " + batchId + " not found"));
         String prefix = BatchCommandIds.prefix(batchId);
         long applied = executions.countApplied(prefix);
         long noop = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.NOOP);
         long rejected = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.REJECTED);
-        List<Map<String, String>> rejections = statuses.findByCommandIdPrefix(prefix, MAX_LISTED).stream()
-                .filter(s -> s.status() == UpgradeStatus.State.REJECTED)
+        List<UpgradeStatus> page = statuses.findByCommandIdPrefix(prefix, UpgradeStatus.State.REJECTED,
+                rejectionsAfter, limit);
+        String next = page.size() == limit ? page.get(page.size() - 1).commandId() : null;
+        List<Map<String, String>> rejections = page.stream()
                 .map(s -> Map.of("commandId", s.commandId(), "workflowId", s.workflowId(), "reason", s.reason()))
                 .toList();
         long done = applied + noop + rejected;
         double progress = batch.state() == BulkBatch.State.EXPANDED && batch.selected() == 0 ? 1.0
                 : batch.selected() == 0 ? 0.0 : Math.min(1.0, (double) done / batch.selected());
         return new Progress(batchId, batch.state(), batch.selected(), batch.selected(), applied, noop, rejected,
-                Math.max(0, batch.selected() - done), progress, rejections, batch.createdAt(), batch.expandedAt());
+                Math.max(0, batch.selected() - done), progress, rejections, batch.createdAt(), batch.expandedAt(), next);
     }
 
     private WorkflowDef check(BulkUpgradeRequest request) {
@@ -148,19 +165,24 @@ public class BulkUpgradeController {
                 "toVersion", "Workflow definition '" + request.name() + "' has no version " + request.toVersion()));
     }
 
-    /** Plans every selected execution with the same planner as the apply; publishes and stores nothing. */
+    /**
+     * Plans the first {@code upgrader.bulk.dry-run-limit} selected executions (workflowId order) with the same
+     * planner as the apply; publishes and stores nothing. Bounded, so that it answers within one request.
+     */
     private DryRun dryRun(BulkUpgradeRequest request, WorkflowDef target) {
+        int cap = properties.dryRunLimit();
         long selected = 0;
         long upgrade = 0;
         long noop = 0;
         List<Map<String, String>> rejections = new ArrayList<>();
         Instant now = clock.instant();
         String cursor = null;
-        while (true) {
+        while (selected < cap) {
             List<String> page = executions.selectIds(request.name(), request.fromVersions(), request.statuses(),
-                    request.workflowIds(), cursor, DRY_RUN_PAGE);
+                    request.workflowIds(), cursor, (int) Math.min(DRY_RUN_PAGE, cap - selected));
             if (page.isEmpty()) {
-                return new DryRun(true, selected, upgrade, noop, selected - upgrade - noop, rejections);
+                return new DryRun(true, selected, upgrade, noop, selected - upgrade - noop, rejections, selected,
+                        false);
             }
             Map<String, Workflow> current = executions.findAll(page);
             for (String workflowId : page) {
@@ -180,5 +202,8 @@ public class BulkUpgradeController {
             }
             cursor = page.get(page.size() - 1);
         }
+        boolean truncated = !executions.selectIds(request.name(), request.fromVersions(), request.statuses(),
+                request.workflowIds(), cursor, 1).isEmpty();
+        return new DryRun(true, selected, upgrade, noop, selected - upgrade - noop, rejections, selected, truncated);
     }
 }

@@ -95,17 +95,30 @@ public class UpgradeStatusStore {
         return found;
     }
 
-    /** The recorded statuses of the commands whose commandId starts so (NOOP and REJECTED ones of a batch). */
-    public List<UpgradeStatus> findByCommandIdPrefix(String prefix, int limit) {
+    /**
+     * One page of the statuses in {@code state} of the commands whose commandId starts so (a batch's), in
+     * commandId order after {@code afterCommandId} (null: from the start): a range of the {@code _id} index, not
+     * a read of every status.
+     */
+    public List<UpgradeStatus> findByCommandIdPrefix(String prefix, UpgradeStatus.State state, String afterCommandId,
+                                                     int limit) {
         List<UpgradeStatus> found = new ArrayList<>();
-        commands.find(Filters.regex("_id", "^" + java.util.regex.Pattern.quote(prefix))).limit(limit)
-                .forEach(document -> found.add(status(document)));
+        String from = afterCommandId != null && afterCommandId.compareTo(prefix) > 0 ? afterCommandId : prefix;
+        commands.find(Filters.and(Filters.gt("_id", from), Filters.lt("_id", prefixEnd(prefix)),
+                        Filters.eq("status", state.name())))
+                .sort(Sorts.ascending("_id")).limit(limit).forEach(document -> found.add(status(document)));
         return found;
     }
 
+    /** How many commands whose commandId starts so are in {@code state}: a range of the {@code _id} index. */
     public long countByCommandIdPrefix(String prefix, UpgradeStatus.State state) {
-        return commands.countDocuments(Filters.and(Filters.regex("_id", "^" + java.util.regex.Pattern.quote(prefix)),
+        return commands.countDocuments(Filters.and(Filters.gte("_id", prefix), Filters.lt("_id", prefixEnd(prefix)),
                 Filters.eq("status", state.name())));
+    }
+
+    /** The least string above every string that starts with {@code prefix} (non-empty). */
+    private static String prefixEnd(String prefix) {
+        return prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
     }
 
     public Optional<KeyedRequest> findByIdempotencyKey(String workflowId, String key) {

@@ -32,11 +32,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * Issue 13: a bulk upgrade whose batchId could not be sent answers 503 retryable and is resumed; a batch whose
  * expansion stopped (a lost continuation) is resumed; the expansion publishes one page per delivery of its
- * batchId. A context of its own: a batch sender that fails on demand (around the real one) and a resumer of
- * a few seconds.
+ * batchId; the rejection list is read by state, a page at a time; a dry run evaluates a bounded selection. A
+ * context of its own: a batch sender that fails on demand (around the real one), a resumer of a few seconds and a
+ * dry run of at most 5.
  */
 @EmbeddedInfrastructureTest
-@TestPropertySource(properties = {"upgrader.bulk.resume-after=2s", "upgrader.bulk.resume-interval=250ms"})
+@TestPropertySource(properties = {"upgrader.bulk.resume-after=2s", "upgrader.bulk.resume-interval=250ms",
+        "upgrader.bulk.dry-run-limit=5"})
 @Import(BulkResumeTest.FlakySender.Configuration.class)
 class BulkResumeTest extends UpgradeFixture {
 
@@ -152,6 +154,66 @@ class BulkResumeTest extends UpgradeFixture {
         // The request's send, then one continuation after each full page, each after its page was recorded.
         assertThat(sender.selectedAtSend.get(batchId)).startsWith(0L, 7L, 14L);
         assertThat(sender.selectedAtSend.get(batchId)).doesNotContain(20L);
+    }
+
+    @Test
+    void theRejectionsAreListedByStateAPageAtATime() {
+        // v1 runs w, v3 does not have it: rejected; executions already on v3: noop.
+        String name = registerVersions(List.of("w"), List.of("pre", "w"), List.of("other"));
+        List<String> onV1 = IntStream.range(0, 9).mapToObj(i -> start(name, 1, Map.of())).toList();
+        IntStream.range(0, 2).forEach(i -> start(name, 3, Map.of()));
+
+        Http.Response accepted = http.postJson(BULK, Map.of("name", name, "toVersion", 3));
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        String batchId = accepted.json().path("batchId").asString();
+        JsonNode done = awaitDone(batchId);
+        assertThat(done.path("rejected").asLong()).isEqualTo(9);
+        assertThat(done.path("noop").asLong()).isEqualTo(2);
+        assertThat(done.path("rejections")).hasSize(9);
+        assertThat(done.path("nextRejectionsAfter").isNull()).isTrue();
+
+        List<String> listed = new java.util.ArrayList<>();
+        List<Integer> pageSizes = new java.util.ArrayList<>();
+        String after = null;
+        do {
+            Http.Response page = http.get(BULK + "/" + batchId + "?rejectionsLimit=4"
+                    + (after == null ? "" : "&rejectionsAfter=" + after));
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            pageSizes.add(page.json().path("rejections").size());
+            page.json().path("rejections").forEach(r -> {
+                assertThat(r.path("reason").asString()).isEqualTo("task w is not in version 3");
+                listed.add(r.path("workflowId").asString());
+            });
+            after = page.json().path("nextRejectionsAfter").isNull() ? null
+                    : page.json().path("nextRejectionsAfter").asString();
+        } while (after != null);
+        assertThat(pageSizes).containsExactly(4, 4, 1);
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(onV1);
+
+        assertThat(http.get(BULK + "/" + batchId + "?rejectionsLimit=0").status()).isEqualTo(400);
+        assertThat(http.get(BULK + "/" + batchId + "?rejectionsLimit=1001").status()).isEqualTo(400);
+    }
+
+    @Test
+    void aDryRunEvaluatesABoundedSelectionAndSaysSo() {
+        String name = registerVersions(List.of("w"), List.of("pre", "w"));
+        List<String> ids = IntStream.range(0, 8).mapToObj(i -> start(name, 1, Map.of())).sorted().toList();
+
+        Http.Response capped = http.postJson(BULK, Map.of("name", name, "toVersion", 2, "dryRun", true));
+        assertThat(capped.status()).as(capped.body()).isEqualTo(200);
+        assertThat(capped.json().path("truncated").asBoolean()).isTrue();
+        assertThat(capped.json().path("evaluated").asLong()).isEqualTo(5);
+        assertThat(capped.json().path("selected").asLong()).isEqualTo(5);
+        assertThat(capped.json().path("wouldUpgrade").asLong()).isEqualTo(5);
+
+        Http.Response exact = http.postJson(BULK, Map.of("name", name, "toVersion", 2, "dryRun", true,
+                "workflowIds", ids.subList(0, 5)));
+        assertThat(exact.status()).as(exact.body()).isEqualTo(200);
+        assertThat(exact.json().path("truncated").asBoolean()).isFalse();
+        assertThat(exact.json().path("evaluated").asLong()).isEqualTo(5);
+        for (String id : ids) {
+            assertThat(get(id).path("upgradeHistory")).isEmpty();
+        }
     }
 
     private Http.Response progress(String batchId) {
