@@ -1,0 +1,543 @@
+package io.upgrader.faults;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The service as a process of its own (the packaged jar, or the test classpath when there is none) against the
+ * in-test broker and store of {@link RestartableInfrastructure}, which stay up in this JVM: the process is killed
+ * with SIGKILL in the middle of a burst of upgrades, or the broker stops for 10 s during one. Clients retry every
+ * request that got no answer, an I/O error or a 5xx with the same Idempotency-Key until they get a 200; afterwards
+ * every execution is upgraded exactly once, with the commandId its key was answered with, and no status is left
+ * ACCEPTED. A failsafe test ({@code mvn verify}): it needs the jar.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProcessCrashIT {
+
+    private static final String TOKEN = "crash-it-token";
+    private static final int CLIENTS = 6;
+    private static final Duration RELAY_AGE = Duration.ofSeconds(2);
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    private static volatile ServiceProcess service;
+    private static final long T0 = System.nanoTime();
+
+    static void phase(String what) {
+        System.out.printf("ProcessCrashIT +%.1fs %s%n", (System.nanoTime() - T0) / 1e9, what);
+    }
+
+    @BeforeAll
+    static void startService() throws IOException {
+        phase("starting");
+        RestartableInfrastructure.bootstrapServers();
+        phase("broker and store up");
+        service = ServiceProcess.start();
+        phase("started");
+    }
+
+    @AfterAll
+    static void stopService() {
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void sigkillMidBurstThenARestartLosesNothingAndAppliesEachUpgradeOnce() throws Exception {
+        String name = registerTwoVersions();
+        List<String> workflowIds = startExecutions(name, 120);
+        Burst burst = new Burst(name, workflowIds);
+        phase("executions started");
+        burst.start();
+
+        await().atMost(PATIENCE).until(() -> burst.answered.size() >= workflowIds.size() / 3);
+        ServiceProcess killed = service;
+        killed.killHard();
+        int exit = killed.exitValue();
+        int answeredAtKill = burst.answered.size();
+        // 128 + 9: the JVM got SIGKILL, not SIGTERM (143), so no shutdown hook or graceful shutdown ran.
+        assertThat(exit).as("exit value of the killed service").isEqualTo(137);
+        phase("killed");
+        service = ServiceProcess.start();
+        phase("restarted");
+
+        burst.awaitDone();
+        phase("all answered");
+        Outcome outcome = verify(workflowIds, burst);
+        phase("verified");
+        System.out.printf("SIGKILL mid-burst (exit %d after %d of %d answered): sent %d (requests %d, retried %d), "
+                        + "applied %d / doubled %d / lost %d / left ACCEPTED %d%n", exit, answeredAtKill,
+                workflowIds.size(), workflowIds.size(), burst.requests.get(), burst.retries.get(), outcome.applied,
+                outcome.doubled, outcome.lost, outcome.leftAccepted);
+        outcome.assertExactlyOnce(workflowIds.size());
+        assertThat(answeredAtKill).isLessThan(workflowIds.size());
+        assertThat(burst.retries.get()).as("requests retried across the crash").isPositive();
+    }
+
+    @Test
+    @Order(2)
+    void kafkaDownForTenSecondsDuringABurstAnswers503RetryableAndLosesNothing() throws Exception {
+        String name = registerTwoVersions();
+        List<String> workflowIds = startExecutions(name, 60);
+        Burst burst = new Burst(name, workflowIds);
+        phase("executions started");
+        burst.start();
+
+        await().atMost(PATIENCE).until(() -> burst.answered.size() >= workflowIds.size() / 3);
+        RestartableInfrastructure.stopKafka();
+        long stopped = System.nanoTime();
+        int answeredAtStop = burst.answered.size();
+        try {
+            // The outage lasts 10 s, and long enough that requests are seen answering 503.
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() ->
+                    System.nanoTime() - stopped >= TimeUnit.SECONDS.toNanos(10) && burst.unavailable.get() > 0);
+        } finally {
+            phase("restarting kafka");
+            RestartableInfrastructure.startKafka();
+            phase("kafka restarted");
+        }
+        int answeredDuringOutage = burst.answered.size() - answeredAtStop;
+
+        burst.awaitDone();
+        phase("all answered");
+        Outcome outcome = verify(workflowIds, burst);
+        phase("verified");
+        System.out.printf("Kafka down 10 s mid-burst: sent %d (requests %d, 503 retryable %d, other failures %d, "
+                        + "200 while down %d), applied %d / doubled %d / lost %d / left ACCEPTED %d%n",
+                workflowIds.size(), burst.requests.get(), burst.unavailable.get(), burst.otherFailures.get(),
+                answeredDuringOutage, outcome.applied, outcome.doubled, outcome.lost, outcome.leftAccepted);
+        outcome.assertExactlyOnce(workflowIds.size());
+        assertThat(burst.unavailable.get()).as("503 retryable answers while the broker was down").isPositive();
+        assertThat(burst.notRetryable).as("5xx answers without retryable: true").isEmpty();
+        assertThat(burst.otherFailures.get()).as("I/O errors while the service was up").isZero();
+    }
+
+    // --- the burst ---------------------------------------------------------------------------------------------
+
+    /** One upgrade per execution, each with its own key, from a few client threads, retried until a 200. */
+    private static final class Burst {
+        final String name;
+        final List<String> workflowIds;
+        final Map<String, String> answered = new ConcurrentHashMap<>();
+        final Map<String, String> keys = new ConcurrentHashMap<>();
+        final Set<String> unexpected = ConcurrentHashMap.newKeySet();
+        final Set<String> notRetryable = ConcurrentHashMap.newKeySet();
+        final AtomicInteger requests = new AtomicInteger();
+        final AtomicInteger retries = new AtomicInteger();
+        final AtomicInteger unavailable = new AtomicInteger();
+        final AtomicInteger otherFailures = new AtomicInteger();
+        private final ConcurrentLinkedQueue<String> pending;
+        private final ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        private final List<CompletableFuture<Void>> running = new ArrayList<>();
+
+        Burst(String name, List<String> workflowIds) {
+            this.name = name;
+            this.workflowIds = workflowIds;
+            this.pending = new ConcurrentLinkedQueue<>(workflowIds);
+            workflowIds.forEach(id -> keys.put(id, "crash-" + UUID.randomUUID()));
+        }
+
+        void start() {
+            for (int i = 0; i < CLIENTS; i++) {
+                running.add(CompletableFuture.runAsync(this::client, clients));
+            }
+        }
+
+        private void client() {
+            String body = "{\"name\":\"" + name + "\",\"version\":2}";
+            Set<String> tried = new java.util.HashSet<>();
+            String workflowId;
+            while ((workflowId = pending.poll()) != null) {
+                if (!tried.add(workflowId)) {
+                    retries.incrementAndGet();
+                }
+                requests.incrementAndGet();
+                boolean done = false;
+                try {
+                    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                                    URI.create(service.baseUrl + "/api/workflow/" + workflowId + "/upgrade"))
+                            .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+                            .header("X-Authorization", TOKEN).header("Idempotency-Key", keys.get(workflowId))
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() == 200) {
+                        String commandId = JSON.readTree(response.body()).path("commandId").asString();
+                        String earlier = answered.putIfAbsent(workflowId, commandId);
+                        if (earlier != null && !earlier.equals(commandId)) {
+                            unexpected.add(workflowId + ": key answered " + earlier + " then " + commandId);
+                        }
+                        done = true;
+                    } else if (response.statusCode() >= 500) {
+                        if (response.statusCode() == 503) {
+                            unavailable.incrementAndGet();
+                        }
+                        if (!retryable(response.body())) {
+                            notRetryable.add(workflowId + ": " + response.statusCode() + " " + response.body());
+                        }
+                    } else {
+                        unexpected.add(workflowId + ": " + response.statusCode() + " " + response.body());
+                        done = true;
+                    }
+                } catch (IOException e) {
+                    if (service.alive()) {
+                        otherFailures.incrementAndGet();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (!done) {
+                    pending.add(workflowId);
+                    // A client's back-off before it retries, not a wait for a result.
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
+            }
+        }
+
+        private static boolean retryable(String body) {
+            try {
+                return JSON.readTree(body).path("retryable").asBoolean();
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        void awaitDone() {
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(() -> running.stream().allMatch(CompletableFuture::isDone));
+            } finally {
+                clients.shutdownNow();
+            }
+            running.forEach(CompletableFuture::join);
+            assertThat(unexpected).as("answers other than 200 or a retryable 5xx").isEmpty();
+            assertThat(answered).as("every request answered 200 in the end").hasSize(workflowIds.size());
+        }
+    }
+
+    // --- verification ------------------------------------------------------------------------------------------
+
+    private record Outcome(int applied, int doubled, int lost, int leftAccepted, List<String> problems) {
+        void assertExactlyOnce(int sent) {
+            assertThat(problems).as("executions not upgraded exactly once with their key's command").isEmpty();
+            assertThat(applied).isEqualTo(sent);
+            assertThat(doubled).isZero();
+            assertThat(lost).isZero();
+            assertThat(leftAccepted).isZero();
+        }
+    }
+
+    private static Outcome verify(List<String> workflowIds, Burst burst) {
+        // The consumer catches up, and the relay publishes what the crash left recorded but unpublished.
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).until(() -> workflowIds.stream()
+                .allMatch(id -> version(id) == 2));
+        phase("all on version 2");
+        // Past the relay age plus a margin, nothing a client was answered for is still ACCEPTED.
+        await().atMost(RELAY_AGE.plus(Duration.ofSeconds(20))).pollInterval(Duration.ofMillis(500)).until(() ->
+                burst.answered.values().stream().allMatch(commandId -> "APPLIED".equals(status(commandId))));
+        int applied = 0;
+        int doubled = 0;
+        int lost = 0;
+        int leftAccepted = 0;
+        List<String> problems = new ArrayList<>();
+        Map<String, Object[]> read = readAll(workflowIds, burst);
+        for (String workflowId : workflowIds) {
+            JsonNode history = (JsonNode) read.get(workflowId)[0];
+            Set<String> commandIds = new java.util.HashSet<>();
+            history.forEach(entry -> commandIds.add(entry.path("commandId").asString()));
+            int version = (Integer) read.get(workflowId)[1];
+            String answered = burst.answered.get(workflowId);
+            if (history.size() > 1 || commandIds.size() > 1) {
+                doubled++;
+            }
+            if (history.isEmpty() || version != 2) {
+                lost++;
+            } else {
+                applied++;
+            }
+            String status = (String) read.get(workflowId)[2];
+            if ("ACCEPTED".equals(status)) {
+                leftAccepted++;
+            }
+            if (history.size() != 1 || version != 2 || !commandIds.equals(Set.of(String.valueOf(answered)))
+                    || !"APPLIED".equals(status)) {
+                problems.add(workflowId + ": version " + version + ", history " + history + ", answered " + answered
+                        + " (" + status + ")");
+            }
+        }
+        return new Outcome(applied, doubled, lost, leftAccepted, problems);
+    }
+
+    /** Per execution: its upgrade history, its version, the status of the command its key was answered with. */
+    private static Map<String, Object[]> readAll(List<String> workflowIds, Burst burst) {
+        ExecutorService readers = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            Map<String, CompletableFuture<Object[]>> reads = new java.util.LinkedHashMap<>();
+            for (String workflowId : workflowIds) {
+                reads.put(workflowId, CompletableFuture.supplyAsync(() -> {
+                    String answered = burst.answered.get(workflowId);
+                    return new Object[]{get("/api/workflow/" + workflowId + "/upgrades"), version(workflowId),
+                            answered == null ? null : status(answered)};
+                }, readers));
+            }
+            Map<String, Object[]> result = new java.util.HashMap<>();
+            reads.forEach((id, future) -> result.put(id, future.join()));
+            return result;
+        } finally {
+            readers.shutdown();
+        }
+    }
+
+    // --- HTTP helpers ------------------------------------------------------------------------------------------
+
+    private static String registerTwoVersions() {
+        String name = "crash_" + UUID.randomUUID().toString().replace("-", "");
+        List<List<String>> versions = List.of(List.of("w"), List.of("pre", "w"));
+        for (int i = 0; i < versions.size(); i++) {
+            List<Map<String, Object>> tasks = new ArrayList<>();
+            for (String ref : versions.get(i)) {
+                tasks.add(Map.of("name", ref + "_task", "taskReferenceName", ref, "type", "SIMPLE"));
+            }
+            HttpResponse<String> response = post("/api/metadata/workflow",
+                    JSON.writeValueAsString(Map.of("name", name, "version", i + 1, "tasks", tasks)));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        }
+        return name;
+    }
+
+    private static List<String> startExecutions(String name, int count) throws Exception {
+        ExecutorService starters = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            List<CompletableFuture<String>> started = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                started.add(CompletableFuture.supplyAsync(() -> {
+                    HttpResponse<String> response = post("/api/workflow/" + name + "?version=1", "{}");
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                    return response.body();
+                }, starters));
+            }
+            return Collections.unmodifiableList(started.stream().map(CompletableFuture::join).toList());
+        } finally {
+            starters.shutdown();
+        }
+    }
+
+    private static int version(String workflowId) {
+        return get("/api/workflow/" + workflowId).path("workflowVersion").asInt();
+    }
+
+    private static String status(String commandId) {
+        return get("/api/workflow/upgrades/" + commandId).path("status").asString();
+    }
+
+    private static JsonNode get(String path) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(service.baseUrl + path))
+                    .timeout(Duration.ofSeconds(10)).header("X-Authorization", TOKEN).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static HttpResponse<String> post(String path, String body) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(service.baseUrl + path)).timeout(Duration.ofSeconds(20))
+                    .header("Content-Type", "application/json").header("X-Authorization", TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // --- the service process -----------------------------------------------------------------------------------
+
+    /** The service in a JVM of its own, on the broker and store of {@link RestartableInfrastructure}. */
+    private static final class ServiceProcess implements AutoCloseable {
+        final String baseUrl;
+        private final Process process;
+        private final Path log;
+
+        private ServiceProcess(int port, Process process, Path log) {
+            this.baseUrl = "http://127.0.0.1:" + port;
+            this.process = process;
+            this.log = log;
+        }
+
+        static ServiceProcess start() throws IOException {
+            int port = freePort();
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1"));
+            Path jar = packagedJar();
+            if (jar != null) {
+                command.addAll(List.of("-jar", jar.toString()));
+            } else {
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.upgrader.UpgraderApplication"));
+            }
+            command.addAll(List.of("--server.port=" + port, "--upgrader.security.tokens=" + TOKEN,
+                    "--upgrader.kafka.partitions=6",
+                    "--upgrader.outbox.relay-age=" + RELAY_AGE.toSeconds() + "s",
+                    "--upgrader.outbox.relay-interval=1s",
+                    "--upgrader.kafka.send-timeout=3s",
+                    "--upgrader.kafka.retry-initial-interval=100ms",
+                    "--upgrader.kafka.retry-max-interval=500ms",
+                    "--spring.kafka.producer.properties.max.block.ms=3000",
+                    "--spring.kafka.producer.properties.delivery.timeout.ms=3000",
+                    "--spring.kafka.producer.properties.request.timeout.ms=1500",
+                    // A killed consumer's partitions move to the new process once its session expires: 6 s
+                    // (the broker's minimum) instead of the default 45 s.
+                    "--spring.kafka.consumer.properties.session.timeout.ms=6000",
+                    "--spring.kafka.consumer.properties.heartbeat.interval.ms=1000",
+                    "--logging.level.root=WARN", "--logging.level.io.upgrader.UpgraderApplication=INFO"));
+            Path log = Files.createTempFile("process-crash-it-", ".log");
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+            builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", RestartableInfrastructure.bootstrapServers());
+            builder.environment().put("MONGODB_URI", RestartableInfrastructure.mongoUri());
+            ServiceProcess service = new ServiceProcess(port, builder.start(), log);
+            try {
+                await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250)).until(service::ready);
+            } catch (RuntimeException | Error e) {
+                String tail = service.tail();
+                service.close();
+                throw new AssertionError("the service did not get ready; its log ends:\n" + tail, e);
+            }
+            System.out.println("ProcessCrashIT service: " + service.startedLine());
+            return service;
+        }
+
+        String startedLine() {
+            try {
+                return Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream()
+                        .filter(line -> line.contains("Started ")).findFirst().orElse("(no start line)");
+            } catch (IOException e) {
+                return "(could not read " + log + ")";
+            }
+        }
+
+        private static Path packagedJar() throws IOException {
+            Path target = Path.of("target");
+            if (!Files.isDirectory(target)) {
+                return null;
+            }
+            try (Stream<Path> files = Files.list(target)) {
+                return files.filter(p -> p.getFileName().toString().matches("workflow-upgrader-.*\\.jar"))
+                        .filter(p -> !p.getFileName().toString().endsWith("-sources.jar"))
+                        .findFirst().orElse(null);
+            }
+        }
+
+        private boolean ready() {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the service exited with " + process.exitValue());
+            }
+            try {
+                return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/health/readiness"))
+                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        /** SIGKILL on Linux: Process.destroyForcibly() sends signal 9. */
+        void killHard() throws InterruptedException {
+            process.destroyForcibly();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the killed service exited").isTrue();
+        }
+
+        int exitValue() {
+            return process.exitValue();
+        }
+
+        String tail() {
+            try {
+                List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+                return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+            } catch (IOException e) {
+                return "(could not read " + log + ")";
+            }
+        }
+
+        @Override
+        public void close() {
+            if (process.isAlive()) {
+                process.destroy();
+                try {
+                    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    process.destroyForcibly();
+                }
+            }
+            try {
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                // A temporary file; never mind.
+            }
+        }
+
+        private static int freePort() {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+}
