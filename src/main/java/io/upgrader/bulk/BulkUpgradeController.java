@@ -133,7 +133,7 @@ public class BulkUpgradeController {
         BulkBatch batch = batches.find(Identifiers.check("batchId", batchId))
                 .orElseThrow(() -> ApiException.notFound("Bulk upgrade " + batchId + " not found"));
         String prefix = BatchCommandIds.prefix(batchId);
-        long applied = executions.countApplied(prefix);
+        long applied = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.APPLIED);
         long noop = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.NOOP);
         long rejected = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.REJECTED);
         List<UpgradeStatus> page = statuses.findByCommandIdPrefix(prefix, UpgradeStatus.State.REJECTED,

@@ -77,6 +77,7 @@ public class UpgradeApplier {
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             Optional<UpgradeStatus> outcome = tryApply(command);
             if (outcome.isPresent()) {
+                recordBulkApplied(outcome.stream().toList());
                 UpgradeEvent event = UpgradeEvent.of(outcome.get());
                 events.publish(event);
                 completed(event);
@@ -110,6 +111,7 @@ public class UpgradeApplier {
         Instant now = clock.instant();
 
         List<UpgradeEvent> ready = new ArrayList<>();
+        List<UpgradeStatus> bulkApplied = new ArrayList<>();
         List<PlannedUpgrade> planned = new ArrayList<>();
         for (UpgradeCommand command : batch) {
             Workflow workflow = current.get(command.workflowId());
@@ -117,7 +119,9 @@ public class UpgradeApplier {
                     : workflow.upgradeApplied(command.commandId());
             if (applied.isPresent()) {
                 count("redelivered");
-                ready.add(UpgradeEvent.of(applied(command, workflow, applied.get())));
+                UpgradeStatus status = applied(command, workflow, applied.get());
+                bulkApplied.add(status);
+                ready.add(UpgradeEvent.of(status));
             } else if (known.containsKey(command.commandId())) {
                 count("redelivered");
                 ready.add(UpgradeEvent.of(known.get(command.commandId())));
@@ -139,13 +143,15 @@ public class UpgradeApplier {
             if (applied.contains(plan.command().commandId())) {
                 count("applied");
                 changes.stored(plan.upgraded().workflow().withRevision(plan.readRevision() + 1));
-                ready.add(UpgradeEvent.of(applied(plan.command(), plan.upgraded().workflow(),
-                        plan.upgraded().entry())));
+                UpgradeStatus status = applied(plan.command(), plan.upgraded().workflow(), plan.upgraded().entry());
+                bulkApplied.add(status);
+                ready.add(UpgradeEvent.of(status));
             } else {
                 // Someone wrote this execution between our read and our write: plan it again, alone.
                 afterwards.add(0, plan.command());
             }
         }
+        recordBulkApplied(bulkApplied);
         events.publishAll(ready);
         ready.forEach(this::completed);
         List<UpgradeEvent> sent = new ArrayList<>(ready);
@@ -153,6 +159,18 @@ public class UpgradeApplier {
             sent.add(apply(command));
         }
         return sent;
+    }
+
+    /**
+     * Records the APPLIED outcomes of bulk commands as statuses too (before their events and offsets, and again on
+     * a redelivery: an upsert by commandId), so that a batch's progress counts them through the status
+     * collection's {@code _id} range rather than by reading executions. Other commands are not recorded: their
+     * APPLIED is read from the execution's upgradeHistory.
+     */
+    private void recordBulkApplied(List<UpgradeStatus> outcomes) {
+        List<UpgradeStatus> bulk = outcomes.stream().filter(s -> s.status() == UpgradeStatus.State.APPLIED
+                && BatchCommandIds.batchIdOf(s.commandId()).isPresent()).toList();
+        statuses.recordOutcomes(bulk);
     }
 
     /** A command whose upgrade is planned, with the revision of the execution it was planned from. */

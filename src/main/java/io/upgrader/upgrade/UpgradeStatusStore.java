@@ -167,6 +167,24 @@ public class UpgradeStatusStore {
                 new UpdateOptions().upsert(true));
     }
 
+    /** {@link #recordOutcome} for several outcomes in one unordered bulk write (idempotent: an upsert by commandId). */
+    public void recordOutcomes(List<UpgradeStatus> outcomes) {
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        List<com.mongodb.client.model.WriteModel<Document>> writes = new ArrayList<>();
+        for (UpgradeStatus outcome : outcomes) {
+            Document fields = mapper.toDocument(outcome, outcome.commandId());
+            fields.remove("_id");
+            Object acceptedAt = fields.remove("acceptedAt");
+            fields.append(EXPIRES_AT, expiry(outcome.completedAt(), statusRetention));
+            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", outcome.commandId()),
+                    new Document("$set", fields).append("$setOnInsert", new Document("acceptedAt", acceptedAt)),
+                    new UpdateOptions().upsert(true)));
+        }
+        commands.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
+    }
+
     /** Forgets a command that was never published, so that a retry with the same key can publish it. */
     public void delete(String commandId) {
         commands.deleteOne(Filters.eq("_id", commandId));

@@ -1,10 +1,13 @@
 package io.upgrader.bulk;
 
+import io.upgrader.kafka.UpgradeCommandCodec;
 import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
 import io.upgrader.upgrade.BatchCommandIds;
+import io.upgrader.upgrade.UpgradeCommand;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -32,7 +35,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Issue 13: a bulk upgrade whose batchId could not be sent answers 503 retryable and is resumed; a batch whose
  * expansion stopped (a lost continuation) is resumed; the expansion publishes one page per delivery of its
- * batchId; the rejection list is read by state, a page at a time; a dry run evaluates a bounded selection. A
+ * batchId; applied is counted from recorded outcomes, once each; the rejection list is read by state, a page at a time; a dry run evaluates a bounded selection. A
  * context of its own: a batch sender that fails on demand (around the real one), a resumer of a few seconds and a
  * dry run of at most 5.
  */
@@ -84,6 +87,8 @@ class BulkResumeTest extends UpgradeFixture {
     BulkBatchStore batches;
     @Autowired
     MongoTemplate mongo;
+    @Autowired
+    UpgradeCommandCodec codec;
 
     @Test
     void aFailedSendAnswers503KeepsTheBatchAndTheResumerExpandsIt() {
@@ -214,6 +219,40 @@ class BulkResumeTest extends UpgradeFixture {
         for (String id : ids) {
             assertThat(get(id).path("upgradeHistory")).isEmpty();
         }
+    }
+
+    @Test
+    void appliedIsCountedFromRecordedOutcomesOnceEachEvenWhenRedelivered() throws Exception {
+        String name = registerVersions(List.of("w"), List.of("pre", "w"));
+        List<String> ids = IntStream.range(0, 10).mapToObj(i -> start(name, 1, Map.of())).toList();
+        Http.Response accepted = http.postJson(BULK, Map.of("name", name, "toVersion", 2));
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        String batchId = accepted.json().path("batchId").asString();
+        assertThat(awaitDone(batchId).path("applied").asLong()).isEqualTo(ids.size());
+
+        // Every applied command of the batch is a recorded APPLIED status, which is what progress counts.
+        Document applied = new Document("status", "APPLIED").append("_id",
+                new Document("$regex", "^" + java.util.regex.Pattern.quote(BatchCommandIds.prefix(batchId))));
+        assertThat(mongo.getCollection("upgrade_commands").countDocuments(applied)).isEqualTo(ids.size());
+
+        // Commands of the batch delivered again: answered as applied, counted once.
+        for (String id : ids.subList(0, 3)) {
+            UpgradeCommand command = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION,
+                    BatchCommandIds.commandId(batchId, id), id, name, 2, null, null, Instant.now(), "again", null);
+            upstream.send(new ProducerRecord<>(commandTopic, id, codec.encode(command))).get();
+        }
+        for (String id : ids.subList(0, 3)) {
+            await().atMost(PATIENCE).until(() -> observed.eventsFor(id).size() >= 2);
+            assertThat(get(id).path("upgradeHistory")).hasSize(1);
+        }
+        JsonNode after = progress(batchId).json();
+        assertThat(after.path("applied").asLong()).isEqualTo(ids.size());
+        assertThat(after.path("pending").asLong()).isZero();
+        assertThat(mongo.getCollection("upgrade_commands").countDocuments(applied)).isEqualTo(ids.size());
+        Http.Response status = http.get("/api/workflow/upgrades/" + BatchCommandIds.commandId(batchId, ids.get(0)));
+        assertThat(status.status()).isEqualTo(200);
+        assertThat(status.json().path("status").asString()).isEqualTo("APPLIED");
+        assertThat(status.json().path("toVersion").asInt()).isEqualTo(2);
     }
 
     private Http.Response progress(String batchId) {
