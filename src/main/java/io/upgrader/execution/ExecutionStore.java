@@ -136,11 +136,6 @@ public class ExecutionStore {
         return ids;
     }
 
-    /** How many executions hold an applied upgrade whose commandId starts so. */
-    public long countApplied(String commandIdPrefix) {
-        return workflows.countDocuments(Filters.regex("upgradeHistory.commandId",
-                "^" + java.util.regex.Pattern.quote(commandIdPrefix)));
-    }
 
     public Optional<Workflow> findByTaskId(String taskId) {
         return Optional.ofNullable(workflows.find(Filters.eq("tasks.taskId", taskId)).first())
