@@ -255,16 +255,5 @@ class BulkResumeTest extends UpgradeFixture {
         assertThat(status.json().path("toVersion").asInt()).isEqualTo(2);
     }
 
-    private Http.Response progress(String batchId) {
-        return http.get(BULK + "/" + batchId);
-    }
 
-    private JsonNode awaitDone(String batchId) {
-        return await().atMost(PATIENCE).until(() -> progress(batchId), r -> {
-            assertThat(r.status()).as(r.body()).isEqualTo(200);
-            JsonNode p = r.json();
-            return p.path("state").asString().equals("EXPANDED") && p.path("applied").asLong()
-                    + p.path("noop").asLong() + p.path("rejected").asLong() == p.path("selected").asLong();
-        }).json();
-    }
 }

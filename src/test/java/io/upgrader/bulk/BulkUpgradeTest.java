@@ -343,19 +343,7 @@ class BulkUpgradeTest extends UpgradeFixture {
         return accepted.json().path("batchId").asString();
     }
 
-    private Http.Response progress(String batchId) {
-        return http.get(BULK + "/" + batchId);
-    }
 
-    /** Waits until the batch is expanded and every selected command has its outcome. */
-    private JsonNode awaitDone(String batchId) {
-        return await().atMost(PATIENCE).until(() -> progress(batchId), r -> {
-            assertThat(r.status()).as(r.body()).isEqualTo(200);
-            JsonNode p = r.json();
-            return p.path("state").asString().equals("EXPANDED") && p.path("applied").asLong()
-                    + p.path("noop").asLong() + p.path("rejected").asLong() == p.path("selected").asLong();
-        }).json();
-    }
 
     /** The workflow's events, at least one, each valid against the published schema. */
     private List<JsonNode> awaitEvents(String workflowId) {

@@ -100,4 +100,18 @@ public abstract class UpgradeFixture {
         return await().atMost(patience()).until(() -> http.get("/api/workflow/upgrades/" + commandId),
                 r -> r.status() == 200 && !r.json().path("status").asString().equals("ACCEPTED")).json();
     }
+
+    protected Http.Response progress(String batchId) {
+        return http.get("/api/workflow/upgrade/bulk/" + batchId);
+    }
+
+    /** Waits until a bulk batch is expanded and every selected command has its outcome. */
+    protected JsonNode awaitDone(String batchId) {
+        return await().atMost(patience()).until(() -> progress(batchId), r -> {
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            JsonNode p = r.json();
+            return p.path("state").asString().equals("EXPANDED") && p.path("applied").asLong()
+                    + p.path("noop").asLong() + p.path("rejected").asLong() == p.path("selected").asLong();
+        }).json();
+    }
 }
