@@ -1,5 +1,18 @@
 package io.upgrader.faults;
 
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.InsertManyOptions;
+import com.mongodb.client.model.Projections;
+import io.upgrader.definition.WorkflowDef;
+import io.upgrader.execution.Decider;
+import io.upgrader.execution.Task;
+import io.upgrader.execution.Workflow;
+import io.upgrader.mongo.DocumentMapper;
+import io.upgrader.upgrade.BatchCommandIds;
+import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -72,6 +85,22 @@ class ProcessCrashIT {
         phase("broker and store up");
         service = ServiceProcess.start();
         phase("started");
+        // The 20,000 executions of the bulk case are written while the other cases run (the store takes ~25 s).
+        String name = registerTwoVersions();
+        WorkflowDef version1 = JSON.treeToValue(get("/api/metadata/workflow/" + name + "?version=1"), WorkflowDef.class);
+        bulkSeeding = CompletableFuture.supplyAsync(() -> {
+            try (MongoClient client = MongoClients.create(RestartableInfrastructure.mongoUri())) {
+                List<String> ids = seed(client.getDatabase("upgrader").getCollection("workflows"), version1, BULK_COUNT);
+                phase("seeded " + ids.size() + " executions of " + name + " for the bulk case");
+                return new Seeded(name, ids);
+            }
+        });
+    }
+
+    private static final int BULK_COUNT = 20_000;
+    private static volatile CompletableFuture<Seeded> bulkSeeding;
+
+    private record Seeded(String name, List<String> workflowIds) {
     }
 
     @AfterAll
@@ -150,6 +179,137 @@ class ProcessCrashIT {
         assertThat(burst.unavailable.get()).as("503 retryable answers while the broker was down").isPositive();
         assertThat(burst.notRetryable).as("5xx answers without retryable: true").isEmpty();
         assertThat(burst.otherFailures.get()).as("I/O errors while the service was up").isZero();
+    }
+
+    @Test
+    @Order(3)
+    void sigkillDuringTheBulkExpansionOf20000ThenARestartCompletesTheBatchUpgradingEachOnce() throws Exception {
+        int count = BULK_COUNT;
+        Seeded seeded = bulkSeeding.get(120, TimeUnit.SECONDS);
+        String name = seeded.name();
+        List<String> workflowIds = seeded.workflowIds();
+        try (MongoClient client = MongoClients.create(RestartableInfrastructure.mongoUri())) {
+            MongoCollection<Document> workflows = client.getDatabase("upgrader").getCollection("workflows");
+            phase("the " + count + " executions are seeded");
+
+            HttpResponse<String> accepted = post("/api/workflow/upgrade/bulk", JSON.writeValueAsString(
+                    Map.of("name", name, "fromVersions", List.of(1), "toVersion", 2)));
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            String batchId = JSON.readTree(accepted.body()).path("batchId").asString();
+            phase("bulk upgrade " + batchId + " accepted");
+
+            // Killed once some, not all, of the commands are applied and the expansion is still under way.
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+                long applied = get("/api/workflow/upgrade/bulk/" + batchId).path("applied").asLong();
+                return applied > 0;
+            });
+            ServiceProcess killed = service;
+            killed.killHard();
+            int exit = killed.exitValue();
+            long appliedAtKill = workflows.countDocuments(Filters.eq("upgradeHistory.commandId",
+                    new Document("$regex", "^" + java.util.regex.Pattern.quote(BatchCommandIds.prefix(batchId)))));
+            Document batchAtKill = client.getDatabase("upgrader").getCollection("upgrade_batches")
+                    .find(Filters.eq("_id", batchId)).first();
+            assertThat(exit).as("exit value of the killed service").isEqualTo(137);
+            phase("killed with " + appliedAtKill + " applied, batch at kill: "
+                    + (batchAtKill == null ? null : batchAtKill.get("state") + " selected " + batchAtKill.get("selected")));
+            assertThat(appliedAtKill).as("executions upgraded when the service was killed").isLessThan(count);
+            service = ServiceProcess.start("--upgrader.bulk.resume-after=3s", "--upgrader.bulk.resume-interval=1s",
+                    "--upgrader.kafka.consumer-concurrency=6");
+            phase("restarted");
+
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                JsonNode progress = get("/api/workflow/upgrade/bulk/" + batchId);
+                return "EXPANDED".equals(progress.path("state").asString())
+                        && progress.path("applied").asLong() >= count;
+            });
+            JsonNode progress = get("/api/workflow/upgrade/bulk/" + batchId);
+            phase("batch expanded and applied");
+
+            // Every execution, in one query: its version and the commandIds of its upgrade history.
+            int upgraded = 0;
+            int doubled = 0;
+            List<String> problems = new ArrayList<>();
+            Set<String> seen = new java.util.HashSet<>();
+            for (Document document : workflows.find(Filters.in("_id", workflowIds))
+                    .projection(Projections.include("workflowVersion", "upgradeHistory.commandId"))) {
+                String workflowId = document.getString("_id");
+                seen.add(workflowId);
+                List<Document> history = document.getList("upgradeHistory", Document.class, List.of());
+                int version = document.getInteger("workflowVersion");
+                if (history.size() > 1) {
+                    doubled++;
+                }
+                if (version == 2 && !history.isEmpty()) {
+                    upgraded++;
+                }
+                List<String> commandIds = history.stream().map(entry -> entry.getString("commandId")).toList();
+                if (version != 2 || !commandIds.equals(List.of(BatchCommandIds.commandId(batchId, workflowId)))) {
+                    problems.add(workflowId + ": version " + version + ", history " + commandIds);
+                }
+            }
+            int lost = count - upgraded;
+            phase("verified");
+            System.out.printf("SIGKILL during the bulk expansion of %d (exit %d with %d applied): selected %d / "
+                            + "applied %d / doubled %d / lost %d%n", count, exit, appliedAtKill,
+                    progress.path("selected").asLong(), progress.path("applied").asLong(), doubled, lost);
+            assertThat(seen).as("executions read back").hasSize(count);
+            assertThat(problems).as("executions not upgraded exactly once by the batch's command").isEmpty();
+            assertThat(progress.path("selected").asLong()).isEqualTo(count);
+            assertThat(progress.path("applied").asLong()).isEqualTo(count);
+            assertThat(doubled).isZero();
+            assertThat(lost).isZero();
+        }
+    }
+
+    /**
+     * Executions of version 1 straight into the store: one built by the runtime's {@link Decider}, copied with new
+     * workflowIds and taskIds, each converted by the service's own {@link DocumentMapper}, inserted in chunks.
+     */
+    private static List<String> seed(MongoCollection<Document> workflows, WorkflowDef version1, int count) {
+        DocumentMapper mapper = new DocumentMapper(JsonMapper.builder().build());
+        long now = System.currentTimeMillis();
+        Workflow template = Decider.start(UUID.randomUUID().toString(), version1, Map.of("seeded", true), null, now,
+                () -> UUID.randomUUID().toString());
+        List<String> workflowIds = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            workflowIds.add(UUID.randomUUID().toString());
+        }
+        int chunk = 1000;
+        ExecutorService seeders = Executors.newFixedThreadPool(2);
+        try {
+            List<CompletableFuture<Void>> inserts = new ArrayList<>();
+            for (int from = 0; from < count; from += chunk) {
+                List<String> ids = workflowIds.subList(from, Math.min(count, from + chunk));
+                inserts.add(CompletableFuture.runAsync(() -> {
+                    List<Document> documents = new ArrayList<>(ids.size());
+                    for (String workflowId : ids) {
+                        documents.add(mapper.toDocument(copy(template, workflowId), workflowId));
+                    }
+                    workflows.insertMany(documents, new InsertManyOptions().ordered(false));
+                }, seeders));
+            }
+            inserts.forEach(CompletableFuture::join);
+        } finally {
+            seeders.shutdown();
+        }
+        return Collections.unmodifiableList(workflowIds);
+    }
+
+    /** The template with another workflowId and new taskIds. */
+    private static Workflow copy(Workflow template, String workflowId) {
+        List<Task> tasks = new ArrayList<>(template.tasks().size());
+        for (Task t : template.tasks()) {
+            tasks.add(new Task(UUID.randomUUID().toString(), t.taskType(), t.taskDefName(), t.referenceTaskName(),
+                    t.status(), t.seq(), t.inputData(), t.outputData(), t.scheduledTime(), t.startTime(),
+                    t.endTime(), t.updateTime(), workflowId, t.reasonForIncompletion(), t.workerId(),
+                    t.pollCount(), t.callbackAfterSeconds(), t.iteration(), t.subWorkflowId(), t.waitTimeout()));
+        }
+        return new Workflow(workflowId, template.workflowName(), template.workflowVersion(), template.status(),
+                template.input(), template.output(), template.variables(), template.correlationId(),
+                template.createTime(), template.updateTime(), template.endTime(), template.workflowDefinition(), tasks,
+                template.upgradeHistory(), template.revision(), template.reasonForIncompletion(),
+                template.parentWorkflowId(), template.parentWorkflowTaskId());
     }
 
     // --- the burst ---------------------------------------------------------------------------------------------
@@ -410,7 +570,7 @@ class ProcessCrashIT {
             this.log = log;
         }
 
-        static ServiceProcess start() throws IOException {
+        static ServiceProcess start(String... extraArguments) throws IOException {
             int port = freePort();
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1"));
@@ -435,6 +595,7 @@ class ProcessCrashIT {
                     "--spring.kafka.consumer.properties.session.timeout.ms=6000",
                     "--spring.kafka.consumer.properties.heartbeat.interval.ms=1000",
                     "--logging.level.root=WARN", "--logging.level.io.upgrader.UpgraderApplication=INFO"));
+            command.addAll(List.of(extraArguments));
             Path log = Files.createTempFile("process-crash-it-", ".log");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
