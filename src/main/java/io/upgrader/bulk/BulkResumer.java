@@ -1,5 +1,6 @@
 package io.upgrader.bulk;
 
+import io.upgrader.background.FixedDelayJob;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,9 +10,6 @@ import org.springframework.stereotype.Component;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every {@code upgrader.bulk.resume-interval}, each instance sends again to the bulk topic the batchId of every
@@ -30,25 +28,19 @@ public class BulkResumer {
     private final BulkBatchSender sender;
     private final Clock clock;
     private final BulkProperties properties;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "bulk-resumer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final FixedDelayJob job;
 
     public BulkResumer(BulkBatchStore batches, BulkBatchSender sender, Clock clock, BulkProperties properties) {
         this.batches = batches;
         this.sender = sender;
         this.clock = clock;
         this.properties = properties;
+        this.job = new FixedDelayJob("bulk-resumer", properties.resumeInterval(), this::resumeOnce);
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        long interval = properties.resumeInterval().toMillis();
-        if (interval > 0) {
-            timer.scheduleWithFixedDelay(this::resumeOnce, interval, interval, TimeUnit.MILLISECONDS);
-        }
+        job.start();
     }
 
     /** One pass; never throws (it would cancel the schedule). @return batches sent again */
@@ -72,6 +64,6 @@ public class BulkResumer {
 
     @PreDestroy
     void stop() {
-        timer.shutdownNow();
+        job.stop();
     }
 }

@@ -1,5 +1,6 @@
 package io.upgrader.execution;
 
+import io.upgrader.background.FixedDelayJob;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,9 +10,6 @@ import org.springframework.stereotype.Component;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Recovery: every {@code upgrader.system-tasks.sweep-interval} (0 disables it), hands RUNNING executions with
@@ -29,25 +27,19 @@ class SystemTaskSweep {
     private final SystemTaskRunner runner;
     private final Clock clock;
     private final SystemTaskProperties properties;
-    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "system-task-sweep");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final FixedDelayJob job;
 
     SystemTaskSweep(ExecutionStore store, SystemTaskRunner runner, Clock clock, SystemTaskProperties properties) {
         this.store = store;
         this.runner = runner;
         this.clock = clock;
         this.properties = properties;
+        this.job = new FixedDelayJob("system-task-sweep", properties.sweepInterval(), this::sweep);
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        long interval = properties.sweepInterval().toMillis();
-        if (interval > 0) {
-            sweeper.scheduleWithFixedDelay(this::sweep, interval, interval, TimeUnit.MILLISECONDS);
-        }
+        job.start();
     }
 
     /** One pass; public to the package for tests and for a caller that wants recovery now. */
@@ -66,6 +58,6 @@ class SystemTaskSweep {
 
     @PreDestroy
     void stop() {
-        sweeper.shutdownNow();
+        job.stop();
     }
 }

@@ -1,5 +1,6 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.background.FixedDelayJob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
@@ -13,9 +14,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The relay of the outbox. An HTTP upgrade records its command in the ACCEPTED status before publishing it; when
@@ -45,11 +43,7 @@ public class OutboxRelay {
     private final Counter republished;
     /** Records without a command already warned about, so that each is logged once per instance. */
     private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService relay = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "outbox-relay");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final FixedDelayJob job;
 
     public OutboxRelay(UpgradeStatusStore store, UpgradeStatuses statuses, UpgradeCommandBus bus, JsonMapper json,
                        Clock clock, OutboxProperties properties, MeterRegistry meters) {
@@ -59,16 +53,14 @@ public class OutboxRelay {
         this.json = json;
         this.clock = clock;
         this.properties = properties;
+        this.job = new FixedDelayJob("outbox-relay", properties.relayInterval(), this::relayOnce);
         this.republished = Counter.builder(REPUBLISHED_METRIC)
                 .description("ACCEPTED upgrade commands published again by the outbox relay").register(meters);
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        long interval = properties.relayInterval().toMillis();
-        if (interval > 0) {
-            relay.scheduleWithFixedDelay(this::relayOnce, interval, interval, TimeUnit.MILLISECONDS);
-        }
+        job.start();
     }
 
     /** One pass over every page; never throws (it would cancel the schedule). @return commands published */
@@ -118,6 +110,6 @@ public class OutboxRelay {
 
     @PreDestroy
     void stop() {
-        relay.shutdownNow();
+        job.stop();
     }
 }

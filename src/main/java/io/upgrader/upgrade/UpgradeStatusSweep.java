@@ -1,5 +1,6 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.background.FixedDelayJob;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -8,9 +9,6 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Retention: every {@code upgrader.upgrade.retention-sweep-interval} (0 disables it), deletes the command
@@ -26,24 +24,18 @@ public class UpgradeStatusSweep {
     private final UpgradeStatusStore store;
     private final Clock clock;
     private final UpgradeProperties properties;
-    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "upgrade-status-sweep");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final FixedDelayJob job;
 
     public UpgradeStatusSweep(UpgradeStatusStore store, Clock clock, UpgradeProperties properties) {
         this.store = store;
         this.clock = clock;
         this.properties = properties;
+        this.job = new FixedDelayJob("upgrade-status-sweep", properties.retentionSweepInterval(), this::sweep);
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
-        long interval = properties.retentionSweepInterval().toMillis();
-        if (interval > 0) {
-            sweeper.scheduleWithFixedDelay(this::sweep, interval, interval, TimeUnit.MILLISECONDS);
-        }
+        job.start();
     }
 
     /** One pass; public for tests and for an operator's code that wants it now. @return statuses deleted */
@@ -63,6 +55,6 @@ public class UpgradeStatusSweep {
 
     @PreDestroy
     void stop() {
-        sweeper.shutdownNow();
+        job.stop();
     }
 }
