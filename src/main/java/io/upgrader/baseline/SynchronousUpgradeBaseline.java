@@ -66,7 +66,7 @@ public class SynchronousUpgradeBaseline {
                 throw new ApiException(HttpStatus.BAD_REQUEST, rejected.rejection().message(), false, List.of());
             }
             if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)
-                    || executions.replaceUpgraded(upgraded.workflow(), current.revision(), command.commandId())) {
+                    || executions.updateUpgraded(current, upgraded.workflow(), command.commandId())) {
                 UpgradeStatus.State state = outcome instanceof UpgradeOutcome.Upgraded ? UpgradeStatus.State.APPLIED
                         : UpgradeStatus.State.NOOP;
                 return new UpgradeController.Accepted(command.commandId(), state, workflowId,

@@ -7,6 +7,7 @@ import java.time.Instant;
  * selection in workflowId order and records the last workflowId published ({@code cursor}), so a crash
  * midway resumes after it; commandIds derive from (batchId, workflowId) ({@link
  * io.upgrader.upgrade.BatchCommandIds}), so a page published twice is the same commands twice, applied once.
+ * {@code applied}, {@code noop} and {@code rejected} count its commands' final outcomes ({@link BulkCounts}).
  */
 public record BulkBatch(
         String batchId,
@@ -16,8 +17,17 @@ public record BulkBatch(
         String cursor,
         String requestedBy,
         Instant createdAt,
-        Instant expandedAt) {
+        Instant expandedAt,
+        long applied,
+        long noop,
+        long rejected) {
 
     public enum State { EXPANDING, EXPANDED }
+
+    /** A batch as it is created or found in the middle of its expansion, before any outcome is counted. */
+    public BulkBatch(String batchId, BulkUpgradeRequest request, State state, long selected, String cursor,
+                     String requestedBy, Instant createdAt, Instant expandedAt) {
+        this(batchId, request, state, selected, cursor, requestedBy, createdAt, expandedAt, 0, 0, 0);
+    }
 
 }

@@ -42,7 +42,8 @@ public class BulkBatchStore {
 
     public void insert(BulkBatch batch) {
         Document document = mapper.toDocument(batch, batch.batchId());
-        document.append(MOVED_AT, Date.from(batch.createdAt() == null ? Instant.now() : batch.createdAt()));
+        Date created = Date.from(batch.createdAt() == null ? Instant.now() : batch.createdAt());
+        document.append(MOVED_AT, created).append(BulkCounts.COUNTED_AT, created);
         batches.insertOne(document);
     }
 
@@ -50,6 +51,10 @@ public class BulkBatchStore {
         return Optional.ofNullable(batches.find(Filters.eq("_id", batchId)).first())
                 .map(document -> {
                     document.remove(MOVED_AT);
+                    document.remove(BulkCounts.COUNTED_AT);
+                    document.remove(BulkCounts.SETTLED);
+                    // Batches stored before their outcomes were counted.
+                    List.of("applied", "noop", "rejected").forEach(field -> document.putIfAbsent(field, 0L));
                     return mapper.fromDocument(document, BulkBatch.class);
                 });
     }

@@ -16,7 +16,8 @@ import java.util.List;
  * batch still EXPANDING whose cursor has not moved for {@code upgrader.bulk.resume-after}: a send that failed
  * when the batch was requested (answered 503, the batch kept), or a continuation lost in a crash. Safe when the
  * batch was merely slow: commandIds derive from (batchId, workflowId), so a page published twice is applied once.
- * Each resumption is claimed by moving the batch's movedAt, so one instance sends it per period.
+ * Each resumption is claimed by moving the batch's movedAt, so one instance sends it per period. The same pass
+ * reconciles the counters of quiet batches ({@link BulkCounts#reconcile}).
  */
 @Component
 public class BulkResumer {
@@ -25,13 +26,16 @@ public class BulkResumer {
     private static final int PAGE = 100;
 
     private final BulkBatchStore batches;
+    private final BulkCounts counts;
     private final BulkBatchSender sender;
     private final Clock clock;
     private final BulkProperties properties;
     private final FixedDelayJob job;
 
-    public BulkResumer(BulkBatchStore batches, BulkBatchSender sender, Clock clock, BulkProperties properties) {
+    public BulkResumer(BulkBatchStore batches, BulkCounts counts, BulkBatchSender sender, Clock clock,
+                       BulkProperties properties) {
         this.batches = batches;
+        this.counts = counts;
         this.sender = sender;
         this.clock = clock;
         this.properties = properties;
@@ -55,6 +59,10 @@ public class BulkResumer {
                     log.info("Bulk upgrade {} still expanding with its cursor unmoved since {}: sent again",
                             batch.batchId(), batch.movedAt().toInstant());
                 }
+            }
+            int recounted = counts.reconcile(clock.instant().minus(properties.resumeAfter()), PAGE);
+            if (recounted > 0) {
+                log.info("Counted the outcomes of {} quiet bulk upgrades again from their statuses", recounted);
             }
         } catch (RuntimeException e) {
             log.warn("Bulk resumer pass stopped after {} batches: {}", resumed, e.toString());

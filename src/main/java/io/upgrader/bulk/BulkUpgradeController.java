@@ -132,12 +132,12 @@ public class BulkUpgradeController {
         }
         BulkBatch batch = batches.find(Identifiers.check("batchId", batchId))
                 .orElseThrow(() -> ApiException.notFound("Bulk upgrade " + batchId + " not found"));
-        String prefix = BatchCommandIds.prefix(batchId);
-        long applied = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.APPLIED);
-        long noop = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.NOOP);
-        long rejected = statuses.countByCommandIdPrefix(prefix, UpgradeStatus.State.REJECTED);
-        List<UpgradeStatus> page = statuses.findByCommandIdPrefix(prefix, UpgradeStatus.State.REJECTED,
-                rejectionsAfter, limit);
+        // Counters kept with the batch: one read, however many commands it has.
+        long applied = batch.applied();
+        long noop = batch.noop();
+        long rejected = batch.rejected();
+        List<UpgradeStatus> page = rejected == 0 ? List.of() : statuses.findByCommandIdPrefix(
+                BatchCommandIds.prefix(batchId), UpgradeStatus.State.REJECTED, rejectionsAfter, limit);
         String next = page.size() == limit ? page.get(page.size() - 1).commandId() : null;
         List<Map<String, String>> rejections = page.stream()
                 .map(s -> Map.of("commandId", s.commandId(), "workflowId", s.workflowId(), "reason", s.reason()))

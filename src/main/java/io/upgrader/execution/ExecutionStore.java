@@ -6,12 +6,11 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
-import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
-import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
@@ -27,8 +26,9 @@ import java.util.Set;
 
 /**
  * Executions in the {@code workflows} collection, {@code _id} = workflowId. Every change is one conditional
- * single-document write on the revision it was computed from, so concurrent writers never lose each other's
- * changes and no multi-document transaction is needed on any MongoDB topology.
+ * single-document update on the revision it was computed from, so concurrent writers never lose each other's
+ * changes and no multi-document transaction is needed on any MongoDB topology; the update carries what changed
+ * ({@link ExecutionUpdate}), not the document.
  */
 @Component
 public class ExecutionStore {
@@ -37,11 +37,11 @@ public class ExecutionStore {
     private static final int CLAIM_ATTEMPTS = 8;
 
     private final MongoCollection<Document> workflows;
-    private final DocumentMapper mapper;
+    private final ExecutionDocuments documents;
 
-    public ExecutionStore(MongoTemplate mongo, DocumentMapper mapper) {
+    public ExecutionStore(MongoTemplate mongo, ExecutionDocuments documents) {
         this.workflows = mongo.getCollection("workflows");
-        this.mapper = mapper;
+        this.documents = documents;
         workflows.createIndex(Indexes.ascending("tasks.taskId"));
         workflows.createIndex(Indexes.ascending("tasks.taskType", "tasks.status"));
         workflows.createIndex(Indexes.ascending("workflowName", "status"));
@@ -49,18 +49,18 @@ public class ExecutionStore {
     }
 
     public void insert(Workflow workflow) {
-        workflows.insertOne(mapper.toDocument(workflow, workflow.workflowId()));
+        workflows.insertOne(documents.toDocument(workflow));
     }
 
     public Optional<Workflow> find(String workflowId) {
         return Optional.ofNullable(workflows.find(Filters.eq("_id", workflowId)).first())
-                .map(document -> mapper.fromDocument(document, Workflow.class));
+                .map(documents::fromDocument);
     }
 
     public Map<String, Workflow> findAll(Collection<String> workflowIds) {
         Map<String, Workflow> found = new HashMap<>();
         workflows.find(Filters.in("_id", workflowIds)).forEach(document -> {
-            Workflow workflow = mapper.fromDocument(document, Workflow.class);
+            Workflow workflow = documents.fromDocument(document);
             found.put(workflow.workflowId(), workflow);
         });
         return found;
@@ -69,11 +69,11 @@ public class ExecutionStore {
     /** The execution that holds this applied upgrade, if any. */
     public Optional<Workflow> findByAppliedCommand(String commandId) {
         return Optional.ofNullable(workflows.find(Filters.eq("upgradeHistory.commandId", commandId)).first())
-                .map(document -> mapper.fromDocument(document, Workflow.class));
+                .map(documents::fromDocument);
     }
 
-    /** One upgraded execution to store, with what it was computed from. */
-    public record UpgradeWrite(Workflow upgraded, long expectedRevision, String commandId) {
+    /** One upgraded execution to store, with the stored execution it was computed from. */
+    public record UpgradeWrite(Workflow before, Workflow upgraded, String commandId) {
     }
 
     /**
@@ -82,16 +82,13 @@ public class ExecutionStore {
      *
      * @return the commandIds now applied; the others met a conflict and must be planned again
      */
-    public Set<String> replaceAllUpgraded(List<UpgradeWrite> writes) {
+    public Set<String> updateAllUpgraded(List<UpgradeWrite> writes) {
         if (writes.isEmpty()) {
             return Set.of();
         }
-        List<ReplaceOneModel<Document>> models = writes.stream().map(write -> new ReplaceOneModel<>(
-                Filters.and(Filters.eq("_id", write.upgraded().workflowId()),
-                        Filters.eq("revision", write.expectedRevision()),
-                        Filters.ne("upgradeHistory.commandId", write.commandId())),
-                mapper.toDocument(write.upgraded().withRevision(write.expectedRevision() + 1),
-                        write.upgraded().workflowId()))).toList();
+        List<UpdateOneModel<Document>> models = writes.stream().map(write -> new UpdateOneModel<Document>(
+                upgradable(write.before(), write.commandId()), documents.update(write.before(), write.upgraded())))
+                .toList();
         int modified = workflows.bulkWrite(models, new BulkWriteOptions().ordered(false)).getModifiedCount();
         Set<String> applied = new HashSet<>();
         if (modified == writes.size()) {
@@ -139,7 +136,7 @@ public class ExecutionStore {
 
     public Optional<Workflow> findByTaskId(String taskId) {
         return Optional.ofNullable(workflows.find(Filters.eq("tasks.taskId", taskId)).first())
-                .map(document -> mapper.fromDocument(document, Workflow.class));
+                .map(documents::fromDocument);
     }
 
     /** Ids of the executions of a definition still under way (RUNNING or PAUSED, as Conductor's "pending"). */
@@ -154,28 +151,32 @@ public class ExecutionStore {
         return ids;
     }
 
-    /** @return false on a conflict: somebody changed the execution since {@code expectedRevision}; re-read */
-    public boolean replace(Workflow updated, long expectedRevision) {
-        return replace(updated, Filters.and(Filters.eq("_id", updated.workflowId()),
-                Filters.eq("revision", expectedRevision)), expectedRevision);
+    /**
+     * Stores {@code updated}, computed from {@code before}, if nobody changed the execution since.
+     *
+     * @return false on a conflict: re-read
+     */
+    public boolean update(Workflow before, Workflow updated) {
+        return workflows.updateOne(atRevision(before), documents.update(before, updated)).getModifiedCount() == 1;
     }
 
     /**
-     * Stores an upgraded execution if nobody changed it since {@code expectedRevision} was read and the
-     * command is not applied yet.
+     * Stores an upgraded execution if nobody changed it since {@code before} was read and the command is not
+     * applied yet.
      *
      * @return false on a conflict: read again and re-plan
      */
-    public boolean replaceUpgraded(Workflow upgraded, long expectedRevision, String commandId) {
-        return replace(upgraded, Filters.and(
-                Filters.eq("_id", upgraded.workflowId()),
-                Filters.eq("revision", expectedRevision),
-                Filters.ne("upgradeHistory.commandId", commandId)), expectedRevision);
+    public boolean updateUpgraded(Workflow before, Workflow upgraded, String commandId) {
+        return workflows.updateOne(upgradable(before, commandId), documents.update(before, upgraded))
+                .getModifiedCount() == 1;
     }
 
-    private boolean replace(Workflow updated, Bson filter, long expectedRevision) {
-        Document replacement = mapper.toDocument(updated.withRevision(expectedRevision + 1), updated.workflowId());
-        return workflows.replaceOne(filter, replacement).getModifiedCount() == 1;
+    private static Bson atRevision(Workflow before) {
+        return Filters.and(Filters.eq("_id", before.workflowId()), Filters.eq("revision", before.revision()));
+    }
+
+    private static Bson upgradable(Workflow before, String commandId) {
+        return Filters.and(atRevision(before), Filters.ne("upgradeHistory.commandId", commandId));
     }
 
     /**
@@ -193,7 +194,7 @@ public class ExecutionStore {
             if (candidate == null) {
                 return Optional.empty();
             }
-            Optional<Task> due = mapper.fromDocument(candidate, Workflow.class).tasks().stream()
+            Optional<Task> due = documents.fromDocument(candidate).tasks().stream()
                     .filter(t -> t.status() == TaskStatus.SCHEDULED && t.taskType().equals(taskType)
                             && t.scheduledTime() <= now)
                     .findFirst();
@@ -203,7 +204,7 @@ public class ExecutionStore {
             Document claimed = workflows.findOneAndUpdate(stillScheduled(candidate.getString("_id"), due.get().taskId()),
                     claim(workerId, now), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
             if (claimed != null) {
-                return mapper.fromDocument(claimed, Workflow.class).task(due.get().taskId());
+                return documents.fromDocument(claimed).task(due.get().taskId());
             }
             // Another poller took it first: look again.
         }
@@ -274,7 +275,7 @@ public class ExecutionStore {
                         Filters.gt("waitTimeout", 0L), Filters.lte("waitTimeout", now))));
         List<Workflow> found = new ArrayList<>();
         workflows.find(Filters.and(Filters.eq("status", WorkflowStatus.RUNNING.name()), work)).limit(limit)
-                .forEach(document -> found.add(mapper.fromDocument(document, Workflow.class)));
+                .forEach(document -> found.add(documents.fromDocument(document)));
         return found;
     }
 

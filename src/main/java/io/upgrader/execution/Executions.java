@@ -139,7 +139,7 @@ public class Executions {
             if (next == current) {
                 return next;
             }
-            if (store.replace(next, current.revision())) {
+            if (store.update(current, next)) {
                 changes.stored(next.withRevision(current.revision() + 1));
                 return next;
             }

@@ -124,6 +124,13 @@ public record Workflow(
                 revision, reasonForIncompletion, parentWorkflowId, parentWorkflowTaskId);
     }
 
+    /** The same execution on this definition (as resolved from its stored snapshot reference). */
+    public Workflow withDefinition(WorkflowDef definition) {
+        return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
+                correlationId, createTime, updateTime, endTime, definition, tasks, upgradeHistory, revision,
+                reasonForIncompletion, parentWorkflowId, parentWorkflowTaskId);
+    }
+
     public Workflow withRevision(long newRevision) {
         return new Workflow(workflowId, workflowName, workflowVersion, status, input, output, variables,
                 correlationId, createTime, updateTime, endTime, workflowDefinition, tasks, upgradeHistory, newRevision,

@@ -29,6 +29,17 @@ public class DocumentMapper {
         return document;
     }
 
+    /** The value's fields, without an {@code _id}: an embedded document. */
+    public Document toFields(Object value) {
+        return new Document(json.convertValue(value, MAP));
+    }
+
+    /** The value as the driver stores it: maps, lists, strings, numbers, booleans or null. */
+    public Object toValue(Object value) {
+        // Wrapped, so that the value is always serialised (an enum becomes its name), never passed through as is.
+        return json.convertValue(java.util.Collections.singletonMap("value", value), MAP).get("value");
+    }
+
     public <T> T fromDocument(Document document, Class<T> type) {
         Document copy = new Document(document);
         copy.remove("_id");

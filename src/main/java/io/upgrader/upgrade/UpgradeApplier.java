@@ -45,13 +45,14 @@ public class UpgradeApplier {
     private final int maxAttempts;
     private final MeterRegistry meters;
     private final ExecutionChanges changes;
+    private final BatchOutcomeCounts batchCounts;
     /** Told of each final status once its event is sent, to wake the requests waiting for it. */
     private UpgradeOutcomes outcomes;
 
     public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
                           UpgradeEventSink events, Clock clock,
                           @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, MeterRegistry meters,
-                          ExecutionChanges changes) {
+                          ExecutionChanges changes, BatchOutcomeCounts batchCounts) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
@@ -60,6 +61,7 @@ public class UpgradeApplier {
         this.maxAttempts = maxAttempts;
         this.meters = meters;
         this.changes = changes;
+        this.batchCounts = batchCounts;
     }
 
     @org.springframework.beans.factory.annotation.Autowired(required = false)
@@ -130,19 +132,19 @@ public class UpgradeApplier {
                         key -> definitions.find(command.name(), command.version())).orElse(null);
                 UpgradeOutcome outcome = UpgradePlanner.plan(workflow, target, command, now);
                 if (outcome instanceof UpgradeOutcome.Upgraded upgraded) {
-                    planned.add(new PlannedUpgrade(command, upgraded, workflow.revision()));
+                    planned.add(new PlannedUpgrade(command, upgraded, workflow));
                 } else {
                     ready.add(UpgradeEvent.of(recordUnapplied(command, workflow, outcome, now)));
                 }
             }
         }
-        Set<String> applied = executions.replaceAllUpgraded(planned.stream().map(plan ->
-                new ExecutionStore.UpgradeWrite(plan.upgraded().workflow(), plan.readRevision(),
-                        plan.command().commandId())).toList());
+        Set<String> applied = executions.updateAllUpgraded(planned.stream().map(plan ->
+                new ExecutionStore.UpgradeWrite(plan.read(), plan.upgraded().workflow(), plan.command().commandId()))
+                .toList());
         for (PlannedUpgrade plan : planned) {
             if (applied.contains(plan.command().commandId())) {
                 count("applied");
-                changes.stored(plan.upgraded().workflow().withRevision(plan.readRevision() + 1));
+                changes.stored(plan.upgraded().workflow().withRevision(plan.read().revision() + 1));
                 UpgradeStatus status = applied(plan.command(), plan.upgraded().workflow(), plan.upgraded().entry());
                 bulkApplied.add(status);
                 ready.add(UpgradeEvent.of(status));
@@ -169,12 +171,23 @@ public class UpgradeApplier {
      */
     private void recordBulkApplied(List<UpgradeStatus> outcomes) {
         List<UpgradeStatus> bulk = outcomes.stream().filter(s -> s.status() == UpgradeStatus.State.APPLIED
-                && BatchCommandIds.batchIdOf(s.commandId()).isPresent()).toList();
-        statuses.recordOutcomes(bulk);
+                && isBulk(s)).toList();
+        batchCounts.firstRecorded(statuses.recordOutcomes(bulk));
     }
 
-    /** A command whose upgrade is planned, with the revision of the execution it was planned from. */
-    private record PlannedUpgrade(UpgradeCommand command, UpgradeOutcome.Upgraded upgraded, long readRevision) {
+    /** Records a NOOP or REJECTED outcome; a batch counts it the first time. */
+    private void recordFinal(UpgradeStatus status) {
+        if (statuses.recordOutcome(status) && isBulk(status)) {
+            batchCounts.firstRecorded(List.of(status));
+        }
+    }
+
+    private static boolean isBulk(UpgradeStatus status) {
+        return BatchCommandIds.batchIdOf(status.commandId()).isPresent();
+    }
+
+    /** A command whose upgrade is planned, with the stored execution it was planned from. */
+    private record PlannedUpgrade(UpgradeCommand command, UpgradeOutcome.Upgraded upgraded, Workflow read) {
     }
 
     /** @return the final status, or empty when the execution changed underneath and it must be planned again */
@@ -197,7 +210,7 @@ public class UpgradeApplier {
         Instant now = clock.instant();
         UpgradeOutcome planned = UpgradePlanner.plan(current, target, command, now);
         if (planned instanceof UpgradeOutcome.Upgraded upgraded) {
-            if (!executions.replaceUpgraded(upgraded.workflow(), current.revision(), command.commandId())) {
+            if (!executions.updateUpgraded(current, upgraded.workflow(), command.commandId())) {
                 return Optional.empty();
             }
             count("applied");
@@ -222,7 +235,7 @@ public class UpgradeApplier {
         UpgradeStatus status = new UpgradeStatus(command.commandId(), command.workflowId(), command.name(),
                 UpgradeStatus.State.REJECTED, reason, null, command.version(), List.of(), command.requestedAt(),
                 clock.instant(), rejection);
-        statuses.recordOutcome(status);
+        recordFinal(status);
         UpgradeEvent event = UpgradeEvent.of(status);
         events.publish(event);
         completed(event);
@@ -248,7 +261,7 @@ public class UpgradeApplier {
                     rejection.message(), current == null ? null : current.workflowVersion(), command.version(),
                     List.of(), command.requestedAt(), now, rejection.reason());
         }
-        statuses.recordOutcome(status);
+        recordFinal(status);
         return status;
     }
 

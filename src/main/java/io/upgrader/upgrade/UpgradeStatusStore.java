@@ -65,6 +65,8 @@ public class UpgradeStatusStore {
         commands.createIndex(Indexes.ascending("workflowId"));
         // The outbox relay's scan: ACCEPTED commands older than its age, oldest first.
         commands.createIndex(Indexes.ascending("status", "acceptedAt"));
+        // A bulk upgrade's rejections, a page at a time: the batch's commandId range within one status.
+        commands.createIndex(Indexes.ascending("status", "_id"));
         commands.createIndex(Indexes.ascending(EXPIRES_AT), new IndexOptions().expireAfter(0L, TimeUnit.SECONDS));
     }
 
@@ -97,8 +99,8 @@ public class UpgradeStatusStore {
 
     /**
      * One page of the statuses in {@code state} of the commands whose commandId starts so (a batch's), in
-     * commandId order after {@code afterCommandId} (null: from the start): a range of the {@code _id} index, not
-     * a read of every status.
+     * commandId order after {@code afterCommandId} (null: from the start): a range of the ({@code status},
+     * {@code _id}) index on MongoDB, not a read of every status.
      */
     public List<UpgradeStatus> findByCommandIdPrefix(String prefix, UpgradeStatus.State state, String afterCommandId,
                                                      int limit) {
@@ -110,7 +112,10 @@ public class UpgradeStatusStore {
         return found;
     }
 
-    /** How many commands whose commandId starts so are in {@code state}: a range of the {@code _id} index. */
+    /**
+     * How many commands whose commandId starts so are in {@code state}: a range of the ({@code status}, {@code _id})
+     * index, read only to reconcile a batch's counters (see bulk.BulkCounts).
+     */
     public long countByCommandIdPrefix(String prefix, UpgradeStatus.State state) {
         return commands.countDocuments(Filters.and(Filters.gte("_id", prefix), Filters.lt("_id", prefixEnd(prefix)),
                 Filters.eq("status", state.name())));
@@ -156,33 +161,40 @@ public class UpgradeStatusStore {
         }
     }
 
-    /** Records a final outcome; creates the record for commands that did not come through HTTP. */
-    public void recordOutcome(UpgradeStatus outcome) {
+    /**
+     * Records a final outcome; creates the record for commands that did not come through HTTP.
+     *
+     * @return true when this created the record: the first time this command's outcome is recorded
+     */
+    public boolean recordOutcome(UpgradeStatus outcome) {
+        return commands.updateOne(Filters.eq("_id", outcome.commandId()), outcomeUpdate(outcome),
+                new UpdateOptions().upsert(true)).getUpsertedId() != null;
+    }
+
+    /**
+     * {@link #recordOutcome} for several outcomes in one unordered bulk write (idempotent: an upsert by commandId).
+     *
+     * @return the outcomes whose record this created
+     */
+    public List<UpgradeStatus> recordOutcomes(List<UpgradeStatus> outcomes) {
+        if (outcomes.isEmpty()) {
+            return List.of();
+        }
+        List<com.mongodb.client.model.WriteModel<Document>> writes = new ArrayList<>();
+        for (UpgradeStatus outcome : outcomes) {
+            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", outcome.commandId()),
+                    outcomeUpdate(outcome), new UpdateOptions().upsert(true)));
+        }
+        return commands.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false))
+                .getUpserts().stream().map(upsert -> outcomes.get(upsert.getIndex())).toList();
+    }
+
+    private Document outcomeUpdate(UpgradeStatus outcome) {
         Document fields = mapper.toDocument(outcome, outcome.commandId());
         fields.remove("_id");
         Object acceptedAt = fields.remove("acceptedAt");
         fields.append(EXPIRES_AT, expiry(outcome.completedAt(), statusRetention));
-        commands.updateOne(Filters.eq("_id", outcome.commandId()),
-                new Document("$set", fields).append("$setOnInsert", new Document("acceptedAt", acceptedAt)),
-                new UpdateOptions().upsert(true));
-    }
-
-    /** {@link #recordOutcome} for several outcomes in one unordered bulk write (idempotent: an upsert by commandId). */
-    public void recordOutcomes(List<UpgradeStatus> outcomes) {
-        if (outcomes.isEmpty()) {
-            return;
-        }
-        List<com.mongodb.client.model.WriteModel<Document>> writes = new ArrayList<>();
-        for (UpgradeStatus outcome : outcomes) {
-            Document fields = mapper.toDocument(outcome, outcome.commandId());
-            fields.remove("_id");
-            Object acceptedAt = fields.remove("acceptedAt");
-            fields.append(EXPIRES_AT, expiry(outcome.completedAt(), statusRetention));
-            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", outcome.commandId()),
-                    new Document("$set", fields).append("$setOnInsert", new Document("acceptedAt", acceptedAt)),
-                    new UpdateOptions().upsert(true)));
-        }
-        commands.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
+        return new Document("$set", fields).append("$setOnInsert", new Document("acceptedAt", acceptedAt));
     }
 
     /** Forgets a command that was never published, so that a retry with the same key can publish it. */

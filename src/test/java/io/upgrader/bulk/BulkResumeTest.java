@@ -7,6 +7,8 @@ import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
 import io.upgrader.upgrade.BatchCommandIds;
 import io.upgrader.upgrade.UpgradeCommand;
+import io.upgrader.upgrade.UpgradeStatus;
+import io.upgrader.upgrade.UpgradeStatusStore;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,8 @@ class BulkResumeTest extends UpgradeFixture {
     MongoTemplate mongo;
     @Autowired
     UpgradeCommandCodec codec;
+    @Autowired
+    UpgradeStatusStore statuses;
 
     @Test
     void aFailedSendAnswers503KeepsTheBatchAndTheResumerExpandsIt() {
@@ -255,5 +259,37 @@ class BulkResumeTest extends UpgradeFixture {
         assertThat(status.json().path("toVersion").asInt()).isEqualTo(2);
     }
 
+    @Test
+    void countersLeftShortByACrashAreCountedAgainFromTheStatusesOnceTheBatchIsQuiet() {
+        String name = registerVersions(List.of("w"), List.of("pre", "w"));
+        String batchId = UUID.randomUUID().toString();
+        BulkUpgradeRequest request = new BulkUpgradeRequest(name, List.of(1), 2, null, null, null, null, null, false);
+        batches.insert(new BulkBatch(batchId, request, BulkBatch.State.EXPANDING, 0, null, "crashed",
+                Instant.now().minusSeconds(60), null));
+        assertThat(batches.advance(batchId, null, "wf-c", 3, Instant.now().minusSeconds(60))).isTrue();
+        assertThat(batches.markExpanded(batchId, "wf-c", Instant.now().minusSeconds(60))).isTrue();
+        // The three outcomes were recorded, then the process died before it counted them.
+        List<UpgradeStatus> outcomes = List.of(
+                outcome(batchId, "wf-a", name, UpgradeStatus.State.APPLIED),
+                outcome(batchId, "wf-b", name, UpgradeStatus.State.APPLIED),
+                outcome(batchId, "wf-c", name, UpgradeStatus.State.NOOP));
+        assertThat(statuses.recordOutcomes(outcomes)).hasSize(3);
+        assertThat(statuses.recordOutcomes(outcomes)).as("recorded before: not first any more").isEmpty();
+        assertThat(progress(batchId).json().path("applied").asLong()).isZero();
 
+        await().atMost(PATIENCE).until(() -> progress(batchId).json().path("pending").asLong() == 0);
+
+        JsonNode done = progress(batchId).json();
+        assertThat(done.path("applied").asLong()).isEqualTo(2);
+        assertThat(done.path("noop").asLong()).isEqualTo(1);
+        assertThat(done.path("rejected").asLong()).isZero();
+        assertThat(done.path("progress").asDouble()).isEqualTo(1.0);
+        await().atMost(PATIENCE).until(() -> Boolean.TRUE.equals(mongo.getCollection("upgrade_batches")
+                .find(new Document("_id", batchId)).first().getBoolean(BulkCounts.SETTLED)));
+    }
+
+    private static UpgradeStatus outcome(String batchId, String workflowId, String name, UpgradeStatus.State state) {
+        return new UpgradeStatus(BatchCommandIds.commandId(batchId, workflowId), workflowId, name, state, null, 1, 2,
+                List.of(), Instant.now(), Instant.now(), null);
+    }
 }
