@@ -72,9 +72,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * unfenced, i.e. ready to serve clients on {@code host:port}.
      */
     public static EmbeddedKafkaBroker start(String host, int port, Path logDir) {
+        return start(host, port, port, logDir);
+    }
+
+    /**
+     * As {@link #start(String, int, Path)}, but the broker tells clients (in its metadata) to connect to
+     * {@code host:advertisedPort}, e.g. a proxy in front of {@code port}; {@link #bootstrapServers()} stays
+     * {@code host:port}.
+     */
+    public static EmbeddedKafkaBroker start(String host, int port, int advertisedPort, Path logDir) {
         Path dir = logDir.toAbsolutePath().normalize();
         createDirectories(dir);
-        Map<String, String> config = nodeConfig(host, port, freePort(host), dir);
+        Map<String, String> config = nodeConfig(host, port, advertisedPort, freePort(host), dir);
         String clusterId = formatIfNeeded(config, dir);
         KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
         try {
@@ -111,12 +120,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private static Map<String, String> nodeConfig(String host, int port, int controllerPort, Path dir) {
+    private static Map<String, String> nodeConfig(String host, int port, int advertisedPort, int controllerPort,
+                                                  Path dir) {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("process.roles", "broker,controller");
         config.put("node.id", String.valueOf(NODE_ID));
         config.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
-        config.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
+        config.put("advertised.listeners", "PLAINTEXT://" + host + ":" + advertisedPort);
         config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         config.put("inter.broker.listener.name", "PLAINTEXT");
         config.put("controller.listener.names", "CONTROLLER");
