@@ -37,6 +37,8 @@ public class DefinitionSnapshots {
     private final DocumentMapper mapper;
     private final JsonMapper canonical;
     private final Cache<String, WorkflowDef> known;
+    /** By identity (weak keys): the definition instance a poll's commands share is hashed once, not per apply. */
+    private final Cache<WorkflowDef, String> hashed;
 
     public DefinitionSnapshots(MongoTemplate mongo, DocumentMapper mapper, JsonMapper json) {
         this.snapshots = mongo.getCollection("definition_snapshots");
@@ -46,6 +48,7 @@ public class DefinitionSnapshots {
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .build();
         this.known = Caffeine.newBuilder().maximumSize(CACHED).build();
+        this.hashed = Caffeine.newBuilder().weakKeys().maximumSize(CACHED).build();
     }
 
     /** The reference of this definition: its content hash, hex. Pure. */
@@ -63,7 +66,7 @@ public class DefinitionSnapshots {
      * resolves), and returns its reference. Safe to race: the insert is an upsert that only ever sets on insert.
      */
     public String store(WorkflowDef definition) {
-        String reference = reference(definition);
+        String reference = hashed.get(definition, this::reference);
         if (known.getIfPresent(reference) != null) {
             return reference;
         }
