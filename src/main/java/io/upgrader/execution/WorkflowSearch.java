@@ -55,7 +55,8 @@ public class WorkflowSearch {
                     : Sorts.orderBy(sort.ascending() ? Sorts.ascending(sort.field()) : Sorts.descending(sort.field()),
                     Sorts.ascending("_id"));
             workflows.find(filter)
-                    .projection(Projections.exclude("tasks", "workflowDefinition", "upgradeHistory", "variables"))
+                    .projection(Projections.exclude("tasks", "workflowDefinition", ExecutionDocuments.DEFINITION_REF,
+                            "upgradeHistory", "variables"))
                     .sort(order).skip(start).limit(size)
                     .forEach(document -> results.add(mapper.fromDocument(document, Workflow.class)));
         }
