@@ -20,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 import java.net.InetAddress;
 
 /**
- * Every /api/** call needs X-Authorization; health, info and metrics stay open. With no credential configured
+ * Every /api/** call needs X-Authorization; health, info and metrics stay open, and so do the upgrade console's
+ * static files (its data comes from the API). With no credential configured
  * only the embedded development mode starts, open but bound to 127.0.0.1; any other mode refuses to start.
  */
 @Configuration(proxyBeanMethods = false)
@@ -57,6 +58,10 @@ public class SecurityConfiguration {
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info",
                                 "/actuator/metrics", "/actuator/metrics/**").permitAll()
                         .requestMatchers(HttpMethod.POST, "/api/token").permitAll()
+                        // The upgrade console's static files (page, script, style): they hold no data; the console
+                        // signs in with POST /api/token and reads everything through the authenticated API.
+                        .requestMatchers(HttpMethod.GET, "/console", "/console/", "/console/*.html",
+                                "/console/*.js", "/console/*.css").permitAll()
                         .requestMatchers("/api/**", "/actuator/**").authenticated()
                         .anyRequest().permitAll());
         return http.build();
