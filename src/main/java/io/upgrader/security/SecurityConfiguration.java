@@ -21,8 +21,9 @@ import java.net.InetAddress;
 
 /**
  * Every /api/** call needs X-Authorization; health, info and metrics stay open, and so do the upgrade console's
- * static files (its data comes from the API). With no credential configured
- * only the embedded development mode starts, open but bound to 127.0.0.1; any other mode refuses to start.
+ * static files (its data comes from the API) and the API description (/v3/api-docs, /swagger-ui.html). With no
+ * credential configured only the embedded development mode starts, open but bound to 127.0.0.1; any other mode
+ * refuses to start.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfiguration {
@@ -62,6 +63,9 @@ public class SecurityConfiguration {
                         // signs in with POST /api/token and reads everything through the authenticated API.
                         .requestMatchers(HttpMethod.GET, "/console", "/console/", "/console/*.html",
                                 "/console/*.js", "/console/*.css").permitAll()
+                        // The API description and Swagger UI hold no data.
+                        .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**")
+                        .permitAll()
                         .requestMatchers("/api/**", "/actuator/**").authenticated()
                         .anyRequest().permitAll());
         return http.build();
