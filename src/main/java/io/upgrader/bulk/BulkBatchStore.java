@@ -81,6 +81,11 @@ public class BulkBatchStore {
                 .getModifiedCount() == 1;
     }
 
+    /** How many batches are in this state: a count over the (state, movedAt) index on MongoDB. */
+    public long countInState(BulkBatch.State state) {
+        return batches.countDocuments(Filters.eq("state", state.name()));
+    }
+
     /** Up to {@code limit} EXPANDING batches whose cursor has not moved since {@code cutoff}, oldest first. */
     public List<Stale> findStale(Instant cutoff, int limit) {
         List<Stale> found = new ArrayList<>();

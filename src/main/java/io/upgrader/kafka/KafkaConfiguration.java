@@ -1,6 +1,10 @@
 package io.upgrader.kafka;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -19,6 +23,9 @@ public class KafkaConfiguration {
 
     /** Header on dead-lettered records: why the command was refused, in plain words. */
     public static final String REJECTION_HEADER = "upgrader-rejection-reason";
+
+    /** Records sent to the dead-letter topic, tagged reason = invalid (not a command) | internal-error (given up). */
+    public static final String DEAD_LETTERS_METRIC = "upgrader.upgrade.dead-letters";
 
     @Bean
     NewTopic upgradeCommandTopic(UpgradeTopics topics) {
@@ -52,12 +59,20 @@ public class KafkaConfiguration {
         return topics.maxCommandSize().toBytes() + 64 * 1024;
     }
 
-    /** Where records that are not commands go, with the reason in a header of their own. */
+    /** Where records that are not commands go, with the reason in a header of their own; counted by reason. */
     @Bean
     DeadLetterPublishingRecoverer upgradeCommandDeadLetters(KafkaOperations<String, byte[]> template,
-                                                            UpgradeTopics topics) {
+                                                            UpgradeTopics topics, MeterRegistry meters) {
+        Counter invalid = deadLetterCounter(meters, "invalid");
+        Counter givenUp = deadLetterCounter(meters, "internal-error");
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(template,
-                (record, exception) -> new TopicPartition(topics.deadLetterTopic(), -1));
+                (record, exception) -> new TopicPartition(topics.deadLetterTopic(), -1)) {
+            @Override
+            public void accept(ConsumerRecord<?, ?> record, Consumer<?, ?> consumer, Exception exception) {
+                super.accept(record, consumer, exception);
+                (isInvalid(exception) ? invalid : givenUp).increment();
+            }
+        };
         recoverer.setHeadersFunction((record, exception) -> {
             RecordHeaders headers = new RecordHeaders();
             Throwable cause = exception.getCause() instanceof InvalidUpgradeCommandException ? exception.getCause()
@@ -66,6 +81,20 @@ public class KafkaConfiguration {
             return headers;
         });
         return recoverer;
+    }
+
+    private static Counter deadLetterCounter(MeterRegistry meters, String reason) {
+        return Counter.builder(DEAD_LETTERS_METRIC).tag("reason", reason)
+                .description("Command records sent to the dead-letter topic").register(meters);
+    }
+
+    private static boolean isInvalid(Throwable exception) {
+        for (Throwable cause = exception; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof InvalidUpgradeCommandException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.upgrader.kafka;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
+import io.upgrader.observability.CommandTracing;
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeCommandBus;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -14,19 +15,31 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Publishes commands keyed by workflowId, so that one workflow's commands stay in order on one partition. */
+/**
+ * Publishes commands keyed by workflowId, so that one workflow's commands stay in order on one partition; each
+ * carries the current trace (the HTTP request's) in a {@code traceparent} header.
+ */
 @Component
 public class KafkaUpgradeCommandBus implements UpgradeCommandBus {
 
     private final KafkaTemplate<String, byte[]> template;
     private final UpgradeCommandCodec codec;
     private final UpgradeTopics topics;
+    private final CommandTracing tracing;
 
     public KafkaUpgradeCommandBus(KafkaTemplate<String, byte[]> template, UpgradeCommandCodec codec,
-                                  UpgradeTopics topics) {
+                                  UpgradeTopics topics, CommandTracing tracing) {
         this.template = template;
         this.codec = codec;
         this.topics = topics;
+        this.tracing = tracing;
+    }
+
+    private ProducerRecord<String, byte[]> record(UpgradeCommand command) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.commandTopic(), command.workflowId(),
+                codec.encode(command));
+        tracing.injectCurrent(record.headers());
+        return record;
     }
 
     /**
@@ -44,16 +57,14 @@ public class KafkaUpgradeCommandBus implements UpgradeCommandBus {
 
     @Override
     public void publishAll(List<UpgradeCommand> commands) {
-        AcknowledgedSends.sendAll(template, commands.stream().map(command -> new ProducerRecord<>(
-                        topics.commandTopic(), command.workflowId(), codec.encode(command))).toList(),
-                topics.sendTimeout(), commands.size() + " upgrade commands", CommandNotPublishedException::new);
+        AcknowledgedSends.sendAll(template, commands.stream().map(this::record).toList(), topics.sendTimeout(),
+                commands.size() + " upgrade commands", CommandNotPublishedException::new);
     }
 
     @Override
     public void publish(UpgradeCommand command) {
         try {
-            template.send(topics.commandTopic(), command.workflowId(), codec.encode(command))
-                    .get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            template.send(record(command)).get(topics.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CommandNotPublishedException("Interrupted while publishing the upgrade command", e);

@@ -1,5 +1,6 @@
 package io.upgrader.kafka;
 
+import io.upgrader.observability.CommandTracing;
 import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeCommand;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,11 +39,14 @@ public class UpgradeCommandListener {
     private final int maxUnexpectedAttempts;
     private final Duration retryInitialInterval;
     private final Duration retryMaxInterval;
+    private final CommandTracing tracing;
 
     public UpgradeCommandListener(UpgradeCommandCodec codec, UpgradeApplier applier,
                                   DeadLetterPublishingRecoverer deadLetters, UpgradeTopics topics,
-                                  @Value("${upgrader.kafka.max-unexpected-attempts:5}") int maxUnexpectedAttempts) {
+                                  @Value("${upgrader.kafka.max-unexpected-attempts:5}") int maxUnexpectedAttempts,
+                                  CommandTracing tracing) {
         this.codec = codec;
+        this.tracing = tracing;
         this.applier = applier;
         this.deadLetters = deadLetters;
         this.maxUnexpectedAttempts = Math.max(1, maxUnexpectedAttempts);
@@ -66,11 +70,20 @@ public class UpgradeCommandListener {
         if (commands.isEmpty()) {
             return;
         }
+        // Each command's apply is a span of the trace its record carries (the HTTP request's), and so is its event.
+        try (CommandTracing.Applying traced = tracing.applying(valid, commands)) {
+            apply(valid, commands, traced);
+        }
+    }
+
+    private void apply(List<ConsumerRecord<String, byte[]>> valid, List<UpgradeCommand> commands,
+                       CommandTracing.Applying traced) {
         try {
             applier.applyAll(commands);
             return;
         } catch (RuntimeException e) {
             if (CommandFailure.classify(e) == CommandFailure.INFRASTRUCTURE) {
+                traced.failed(e);
                 throw e; // the error handler retries the batch for as long as it takes
             }
             log.warn("A batch of {} commands failed ({}); applying them one at a time", commands.size(), e.toString());
@@ -78,7 +91,12 @@ public class UpgradeCommandListener {
         // One command the batch path cannot take must not hold up the others: each alone, in order. Commands the
         // batch already applied are recognised and only their events are sent again.
         for (int i = 0; i < commands.size(); i++) {
-            applyAlone(valid.get(i), commands.get(i));
+            try (var scope = tracing.open(commands.get(i))) {
+                applyAlone(valid.get(i), commands.get(i));
+            } catch (RuntimeException e) {
+                traced.failed(e);
+                throw e;
+            }
         }
     }
 

@@ -20,10 +20,10 @@ import tools.jackson.databind.json.JsonMapper;
 import java.net.InetAddress;
 
 /**
- * Every /api/** call needs X-Authorization; health, info and metrics stay open, and so do the upgrade console's
- * static files (its data comes from the API) and the API description (/v3/api-docs, /swagger-ui.html). With no
- * credential configured only the embedded development mode starts, open but bound to 127.0.0.1; any other mode
- * refuses to start.
+ * Every /api/** call needs X-Authorization; health, info, metrics and the Prometheus scrape stay open, and so do
+ * the upgrade console's static files (its data comes from the API) and the API description (/v3/api-docs,
+ * /swagger-ui.html). With no credential configured only the embedded development mode starts, open but bound to
+ * 127.0.0.1; any other mode refuses to start.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfiguration {
@@ -57,7 +57,7 @@ public class SecurityConfiguration {
                         AnonymousAuthenticationFilter.class)
                 .authorizeHttpRequests(requests -> requests
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info",
-                                "/actuator/metrics", "/actuator/metrics/**").permitAll()
+                                "/actuator/metrics", "/actuator/metrics/**", "/actuator/prometheus").permitAll()
                         .requestMatchers(HttpMethod.POST, "/api/token").permitAll()
                         // The upgrade console's static files (page, script, style): they hold no data; the console
                         // signs in with POST /api/token and reads everything through the authenticated API.

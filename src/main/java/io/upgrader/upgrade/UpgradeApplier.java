@@ -48,6 +48,8 @@ public class UpgradeApplier {
     private final BatchOutcomeCounts batchCounts;
     /** Told of each final status once its event is sent, to wake the requests waiting for it. */
     private UpgradeOutcomes outcomes;
+    /** Around each command's own part of an apply: its trace span and commandId in the logs. */
+    private CommandScopes scopes = CommandScopes.NONE;
 
     public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
                           UpgradeEventSink events, Clock clock,
@@ -62,11 +64,19 @@ public class UpgradeApplier {
         this.meters = meters;
         this.changes = changes;
         this.batchCounts = batchCounts;
+        for (String outcome : List.of("applied", "noop", "rejected", "redelivered")) {
+            meters.counter(COMMANDS_METRIC, "outcome", outcome); // at zero from the start, so that rates exist
+        }
     }
 
     @org.springframework.beans.factory.annotation.Autowired(required = false)
     void notifyOutcomesTo(UpgradeOutcomes outcomes) {
         this.outcomes = outcomes;
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired(required = false)
+    void scopeCommandsWith(CommandScopes scopes) {
+        this.scopes = scopes;
     }
 
     private void completed(UpgradeEvent event) {
@@ -76,17 +86,19 @@ public class UpgradeApplier {
     }
 
     public UpgradeEvent apply(UpgradeCommand command) {
-        for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-            Optional<UpgradeStatus> outcome = tryApply(command);
-            if (outcome.isPresent()) {
-                recordBulkApplied(outcome.stream().toList());
-                UpgradeEvent event = UpgradeEvent.of(outcome.get());
-                events.publish(event);
-                completed(event);
-                return event;
+        try (CommandScopes.Scope scope = scopes.open(command)) {
+            for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+                Optional<UpgradeStatus> outcome = tryApply(command);
+                if (outcome.isPresent()) {
+                    recordBulkApplied(outcome.stream().toList());
+                    UpgradeEvent event = UpgradeEvent.of(outcome.get());
+                    events.publish(event);
+                    completed(event);
+                    return event;
+                }
+                log.debug("Conflict applying command {} to workflow {} (attempt {}); re-reading",
+                        command.commandId(), command.workflowId(), attempt);
             }
-            log.debug("Conflict applying command {} to workflow {} (attempt {}); re-reading",
-                    command.commandId(), command.workflowId(), attempt);
         }
         throw new ConcurrentUpdateException("Workflow " + command.workflowId() + " kept changing; command "
                 + command.commandId() + " not applied after " + maxAttempts + " attempts");
@@ -116,25 +128,27 @@ public class UpgradeApplier {
         List<UpgradeStatus> bulkApplied = new ArrayList<>();
         List<PlannedUpgrade> planned = new ArrayList<>();
         for (UpgradeCommand command : batch) {
-            Workflow workflow = current.get(command.workflowId());
-            Optional<UpgradeHistoryEntry> applied = workflow == null ? Optional.empty()
-                    : workflow.upgradeApplied(command.commandId());
-            if (applied.isPresent()) {
-                count("redelivered");
-                UpgradeStatus status = applied(command, workflow, applied.get());
-                bulkApplied.add(status);
-                ready.add(UpgradeEvent.of(status));
-            } else if (known.containsKey(command.commandId())) {
-                count("redelivered");
-                ready.add(UpgradeEvent.of(known.get(command.commandId())));
-            } else {
-                WorkflowDef target = targets.computeIfAbsent(command.name() + "\n" + command.version(),
-                        key -> definitions.find(command.name(), command.version())).orElse(null);
-                UpgradeOutcome outcome = UpgradePlanner.plan(workflow, target, command, now);
-                if (outcome instanceof UpgradeOutcome.Upgraded upgraded) {
-                    planned.add(new PlannedUpgrade(command, upgraded, workflow));
+            try (CommandScopes.Scope scope = scopes.open(command)) {
+                Workflow workflow = current.get(command.workflowId());
+                Optional<UpgradeHistoryEntry> applied = workflow == null ? Optional.empty()
+                        : workflow.upgradeApplied(command.commandId());
+                if (applied.isPresent()) {
+                    count("redelivered");
+                    UpgradeStatus status = applied(command, workflow, applied.get());
+                    bulkApplied.add(status);
+                    ready.add(UpgradeEvent.of(status));
+                } else if (known.containsKey(command.commandId())) {
+                    count("redelivered");
+                    ready.add(UpgradeEvent.of(known.get(command.commandId())));
                 } else {
-                    ready.add(UpgradeEvent.of(recordUnapplied(command, workflow, outcome, now)));
+                    WorkflowDef target = targets.computeIfAbsent(command.name() + "\n" + command.version(),
+                            key -> definitions.find(command.name(), command.version())).orElse(null);
+                    UpgradeOutcome outcome = UpgradePlanner.plan(workflow, target, command, now);
+                    if (outcome instanceof UpgradeOutcome.Upgraded upgraded) {
+                        planned.add(new PlannedUpgrade(command, upgraded, workflow));
+                    } else {
+                        ready.add(UpgradeEvent.of(recordUnapplied(command, workflow, outcome, now)));
+                    }
                 }
             }
         }
@@ -231,15 +245,17 @@ public class UpgradeApplier {
      * @param rejection the planner's reason code when there is one, else null
      */
     public UpgradeEvent reject(UpgradeCommand command, String reason, Rejection.Reason rejection) {
-        count("rejected");
-        UpgradeStatus status = new UpgradeStatus(command.commandId(), command.workflowId(), command.name(),
-                UpgradeStatus.State.REJECTED, reason, null, command.version(), List.of(), command.requestedAt(),
-                clock.instant(), rejection);
-        recordFinal(status);
-        UpgradeEvent event = UpgradeEvent.of(status);
-        events.publish(event);
-        completed(event);
-        return event;
+        try (CommandScopes.Scope scope = scopes.open(command)) {
+            count("rejected");
+            UpgradeStatus status = new UpgradeStatus(command.commandId(), command.workflowId(), command.name(),
+                    UpgradeStatus.State.REJECTED, reason, null, command.version(), List.of(), command.requestedAt(),
+                    clock.instant(), rejection);
+            recordFinal(status);
+            UpgradeEvent event = UpgradeEvent.of(status);
+            events.publish(event);
+            completed(event);
+            return event;
+        }
     }
 
     /** NOOP and REJECTED leave the execution as it is: their recorded status is what recognises a redelivery. */
