@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Central (neither the @asyncapi/specs WebJar nor its mvnpm package), so the rules of the specification that
  * matter here are checked by hand: version 3.x, every channel's address is a topic the service uses and every
  * topic it uses has a channel, operations point at their channel and that channel's messages, every $ref
- * resolves (the payloads to the contract files beside it), keys and the dead-letter headers are described.
+ * resolves (the payloads to the contract files beside it), keys, trace context and the dead-letter headers are
+ * described.
  */
 class AsyncApiDocumentTest {
 
@@ -92,6 +93,12 @@ class AsyncApiDocumentTest {
                 .path("description").asString()).contains("workflowId");
         assertThat(message(doc, topics.get("bulkTopic")).path("bindings").path("kafka").path("key")
                 .path("description").asString()).contains("batchId");
+
+        // Trace context travels in the command and event records' traceparent header (observability/CommandTracing).
+        for (String topic : List.of(topics.get("commandTopic"), topics.get("eventTopic"))) {
+            assertThat(message(doc, topic).path("headers").path("properties").has("traceparent"))
+                    .as("traceparent header on " + topic).isTrue();
+        }
 
         // Dead letters: the service's reason header and Spring Kafka's own, by their real names.
         JsonNode headers = message(doc, topics.get("deadLetterTopic")).path("headers").path("properties");
