@@ -21,8 +21,18 @@ final class BenchOptions {
     int warmupExecutions = 10_000;
     int warmupSeconds = 5;
     boolean quick;
-    /** Executions of the bulk-upgrade phase (their own definition). */
+    /** Executions of the bulk-upgrade phase (their own definition); the documented figure is from 1,000,000. */
     int bulkExecutions = 100_000;
+    /** How long the bulk upgrade may take before the phase stops waiting; 0 = max(900 s, 10 ms per execution). */
+    int bulkBudgetSeconds = 0;
+    /** Pause between two samples of the bulk progress endpoint during the bulk upgrade (one request at a time). */
+    int bulkProgressIntervalMs = 250;
+    /** Task records per execution of the records phase (bytes per task update and per apply, apply throughput). */
+    List<Integer> records = List.of(10, 100, 1_000);
+    /** Task updates, and upgrades, applied one at a time per size for the bytes figures (the median is reported). */
+    int recordsOps = 20;
+    /** Commands of the apply throughput run per size (at most 128 MiB of seeded documents: 196 of 1,000 records). */
+    int recordsCommands = 2_000;
     /** Page cache of the in-process store's H2 file, as the embedded mode's upgrader.embedded.mongodb-cache-size-mb. */
     int storeCacheMb = io.upgrader.embedded.EmbeddedMongoServer.DEFAULT_CACHE_SIZE_MB;
     /** Shares of the kinds of executions seeded (see NestedMix): sequential, fork, loop, switch. */
@@ -41,6 +51,8 @@ final class BenchOptions {
             options.durationSeconds = 5;
             options.scaleExecutions = List.of(2_000, 20_000);
             options.bulkExecutions = 2_000;
+            options.recordsOps = 5;
+            options.recordsCommands = 100;
             options.warmupExecutions = 2_000;
             options.warmupSeconds = 3;
         }
@@ -55,6 +67,12 @@ final class BenchOptions {
                 case "--duration-seconds" -> options.durationSeconds = positive(flag, value(list, ++i, flag));
                 case "--scale-commands" -> options.scaleCommands = positive(flag, value(list, ++i, flag));
                 case "--bulk-executions" -> options.bulkExecutions = positive(flag, value(list, ++i, flag));
+                case "--bulk-budget-seconds" -> options.bulkBudgetSeconds = positive(flag, value(list, ++i, flag));
+                case "--bulk-progress-interval-ms" -> options.bulkProgressIntervalMs = positive(flag,
+                        value(list, ++i, flag));
+                case "--records" -> options.records = counts(flag, value(list, ++i, flag));
+                case "--records-ops" -> options.recordsOps = positive(flag, value(list, ++i, flag));
+                case "--records-commands" -> options.recordsCommands = positive(flag, value(list, ++i, flag));
                 case "--warmup-executions" -> options.warmupExecutions = positive(flag, value(list, ++i, flag));
                 case "--warmup-seconds" -> options.warmupSeconds = positive(flag, value(list, ++i, flag));
                 case "--mix" -> {
@@ -62,20 +80,7 @@ final class BenchOptions {
                     NestedMix.parse(options.mix);
                 }
                 case "--store-cache-mb" -> options.storeCacheMb = positive(flag, value(list, ++i, flag));
-                case "--scale-executions" -> {
-                    String raw = value(list, ++i, flag).replace("\"", "");
-                    List<Integer> values = new ArrayList<>();
-                    for (String part : raw.split(",")) {
-                        if (!part.isBlank()) {
-                            values.add(positive(flag, part.trim().replace("_", "")));
-                        }
-                    }
-                    if (values.isEmpty()) {
-                        throw new IllegalArgumentException(flag + " needs at least one count");
-                    }
-                    values.sort(Integer::compare);
-                    options.scaleExecutions = List.copyOf(values);
-                }
+                case "--scale-executions" -> options.scaleExecutions = counts(flag, value(list, ++i, flag));
                 case "--help", "-h" -> throw new IllegalArgumentException(usage());
                 default -> throw new IllegalArgumentException("unknown flag " + flag + "\n" + usage());
             }
@@ -87,9 +92,31 @@ final class BenchOptions {
         return options;
     }
 
+    /** A comma-separated list of positive counts, sorted. */
+    private static List<Integer> counts(String flag, String raw) {
+        List<Integer> values = new ArrayList<>();
+        for (String part : raw.replace("\"", "").split(",")) {
+            if (!part.isBlank()) {
+                values.add(positive(flag, part.trim().replace("_", "")));
+            }
+        }
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException(flag + " needs at least one count");
+        }
+        values.sort(Integer::compare);
+        return List.copyOf(new java.util.LinkedHashSet<>(values));
+    }
+
+    /** The bulk phase's budget in seconds: the flag, or max(900 s, 10 ms per execution). */
+    long bulkBudgetSeconds() {
+        return bulkBudgetSeconds > 0 ? bulkBudgetSeconds : Math.max(900, bulkExecutions / 100L);
+    }
+
     static String usage() {
         return "usage: Benchmark [--quick] [--executions N] [--clients C] [--commands M] [--duration-seconds D]"
-                + " [--scale-executions \"10000,1000000\"] [--scale-commands K] [--bulk-executions B] [--warmup-executions W]"
+                + " [--scale-executions \"10000,1000000\"] [--scale-commands K] [--bulk-executions B]"
+                + " [--bulk-budget-seconds S] [--bulk-progress-interval-ms I] [--records \"10,100,1000\"]"
+                + " [--records-ops O] [--records-commands R] [--warmup-executions W]"
                 + " [--warmup-seconds S] [--store-cache-mb MB] [--mix \"sequential=30,fork=30,loop=30,switch=10\"]"
                 + " [--allow-remote-infrastructure]";
     }

@@ -214,7 +214,7 @@ final class NestedMix {
         return Decider.onTaskResult(started, done, now, ExecutionPool::uuid);
     }
 
-    private static Workflow copy(Workflow template, String workflowId, Map<String, Object> input,
+    static Workflow copy(Workflow template, String workflowId, Map<String, Object> input,
                                  String correlationId, long now) {
         long shift = now - template.createTime();
         List<Task> tasks = new ArrayList<>(template.tasks().size());

@@ -145,6 +145,119 @@ final class RawBaselines {
         return result;
     }
 
+    /** Raw Kafka produce and raw store read, each offered open loop at one rate at the same time. */
+    static final class PacedRawResult {
+        double rate;
+        double seconds;
+        long produced;
+        long produceErrors;
+        long read;
+        long readErrors;
+        int payloadBytes;
+        final Histogram produce = Stats.histogram();
+        final Histogram reads = Stats.histogram();
+    }
+
+    /**
+     * What the accept path's infrastructure costs at a given rate, without the service: two open-loop streams at
+     * {@code rate} each, run at the same time for {@code duration}, each with up to {@code workers} operations
+     * under way: a produce of a command-sized record with acks=all (linger 0, idempotent, as the service's
+     * producer) waited for until acknowledged, and a read of one execution by _id (the executions given, in
+     * turn). Each operation's latency counts from when it was due, as {@link HttpLoad#paced} does.
+     */
+    static PacedRawResult producePlusRead(CommandProbe probe, MongoCollection<Document> workflows,
+                                          String[] readIds, String name, double rate, int workers,
+                                          Duration duration) throws Exception {
+        PacedRawResult result = new PacedRawResult();
+        result.rate = rate;
+        String topic = "bench.raw.paced." + ExecutionPool.uuid().substring(0, 8);
+        probe.admin().createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        java.util.Properties properties = CommandProbe.producerProperties(probe.bootstrap());
+        properties.put(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 0);
+        result.payloadBytes = CommandProbe.command(ExecutionPool.uuid(), ExecutionPool.uuid(), name, 2).length;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(properties, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.partitionsFor(topic);
+            // Both paths warmed up before the clock starts.
+            producer.send(new ProducerRecord<>(topic, "warm-up", new byte[1])).get(30, TimeUnit.SECONDS);
+            workflows.find(Filters.eq("_id", readIds[0])).first();
+            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            long end = start + duration.toNanos();
+            AtomicLong produceErrors = new AtomicLong();
+            AtomicLong readErrors = new AtomicLong();
+            List<Thread> threads = new ArrayList<>();
+            threads.addAll(openLoop("bench-raw-produce", workers, rate, start, end, result.produce, produceErrors,
+                    i -> {
+                        String workflowId = readIds[i % readIds.length];
+                        producer.send(new ProducerRecord<>(topic, workflowId, CommandProbe.command(
+                                ExecutionPool.uuid(), workflowId, name, 2))).get(30, TimeUnit.SECONDS);
+                    }));
+            threads.addAll(openLoop("bench-raw-read", workers, rate, start, end, result.reads, readErrors, i -> {
+                if (workflows.find(Filters.eq("_id", readIds[i % readIds.length])).first() == null) {
+                    throw new IllegalStateException("execution " + readIds[i % readIds.length] + " not found");
+                }
+            }));
+            for (Thread thread : threads) {
+                thread.join(duration.toMillis() + 90_000);
+                thread.interrupt();
+            }
+            result.seconds = (Math.min(System.nanoTime(), end) - start) / 1e9;
+            result.produced = result.produce.getTotalCount();
+            result.read = result.reads.getTotalCount();
+            result.produceErrors = produceErrors.get();
+            result.readErrors = readErrors.get();
+        } finally {
+            try {
+                probe.admin().deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // left behind on an external broker; harmless
+            }
+        }
+        return result;
+    }
+
+    interface Operation {
+        void run(int index) throws Exception;
+    }
+
+    /** Operation i is due at start + i / rate; whichever worker is free takes it; latency from when it was due. */
+    private static List<Thread> openLoop(String name, int workers, double rate, long start, long end,
+                                         Histogram into, AtomicLong errors, Operation operation) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            Thread thread = new Thread(() -> {
+                Histogram own = Stats.histogram();
+                while (!Thread.currentThread().isInterrupted()) {
+                    int i = next.getAndIncrement();
+                    long due = start + (long) (i * 1e9 / rate);
+                    if (due > end) {
+                        break;
+                    }
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                    try {
+                        operation.run(i);
+                        Stats.record(own, (System.nanoTime() - due) / 1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                    }
+                }
+                synchronized (into) {
+                    into.add(own);
+                }
+            }, name + "-" + w);
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
+        return threads;
+    }
+
     /** Raw MongoDB: conditional replaces of upgraded execution documents. */
     static final class MongoResult {
         int documents;

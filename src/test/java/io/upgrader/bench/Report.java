@@ -41,8 +41,9 @@ final class Report {
         System.out.println("bench: note: " + text);
     }
 
-    void add(Row row) {
+    Row add(Row row) {
         rows.add(row);
+        return row;
     }
 
     /** A figure with no baseline and no target. */
@@ -51,8 +52,8 @@ final class Report {
     }
 
     /** A figure set against a baseline: ratio = value / baseline; {@code atLeast}/{@code atMost} is the target. */
-    void compare(String section, String figure, Double value, String unit, String baselineName, Double baselineValue,
-                 String baselineUnit, Double atLeast, Double atMost, String note) {
+    Row compare(String section, String figure, Double value, String unit, String baselineName, Double baselineValue,
+                String baselineUnit, Double atLeast, Double atMost, String note) {
         Double ratio = value == null || baselineValue == null || baselineValue == 0 || value.isNaN()
                 || baselineValue.isNaN() ? null : value / baselineValue;
         String target = null;
@@ -64,13 +65,14 @@ final class Report {
             target = "ratio <= " + trim(atMost);
             met = ratio != null && ratio <= atMost;
         }
-        add(new Row(section, figure, value, unit, baselineName, baselineValue, baselineUnit, ratio, target, met, note));
+        return add(new Row(section, figure, value, unit, baselineName, baselineValue, baselineUnit, ratio, target, met,
+                note));
     }
 
     /** A figure with an absolute target. */
-    void absolute(String section, String figure, Double value, String unit, String target, Boolean met, String note) {
-        add(new Row(section, figure, value, unit, null, null, null, null, target, value == null ? Boolean.FALSE : met,
-                note));
+    Row absolute(String section, String figure, Double value, String unit, String target, Boolean met, String note) {
+        return add(new Row(section, figure, value, unit, null, null, null, null, target,
+                value == null ? Boolean.FALSE : met, note));
     }
 
     void print() {
@@ -127,19 +129,7 @@ final class Report {
         root.put("header", header);
         List<Map<String, Object>> list = new ArrayList<>();
         for (Row row : rows) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("section", row.section());
-            m.put("figure", row.figure());
-            m.put("value", Stats.round(row.value() == null ? Double.NaN : row.value()));
-            m.put("unit", row.unit());
-            m.put("baseline", row.baselineName());
-            m.put("baselineValue", Stats.round(row.baselineValue() == null ? Double.NaN : row.baselineValue()));
-            m.put("baselineUnit", row.baselineUnit());
-            m.put("ratio", Stats.round(row.ratio() == null ? Double.NaN : row.ratio()));
-            m.put("target", row.target());
-            m.put("met", row.met());
-            m.put("note", row.note());
-            list.add(m);
+            list.add(json(row));
         }
         root.put("figures", list);
         root.put("phases", phases);
@@ -147,6 +137,23 @@ final class Report {
         Files.createDirectories(file.getParent());
         JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
         Files.writeString(file, json.writeValueAsString(root));
+    }
+
+    /** One figure as the JSON results hold it. */
+    static Map<String, Object> json(Row row) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("section", row.section());
+        m.put("figure", row.figure());
+        m.put("value", Stats.round(row.value() == null ? Double.NaN : row.value()));
+        m.put("unit", row.unit());
+        m.put("baseline", row.baselineName());
+        m.put("baselineValue", Stats.round(row.baselineValue() == null ? Double.NaN : row.baselineValue()));
+        m.put("baselineUnit", row.baselineUnit());
+        m.put("ratio", Stats.round(row.ratio() == null ? Double.NaN : row.ratio()));
+        m.put("target", row.target());
+        m.put("met", row.met());
+        m.put("note", row.note());
+        return m;
     }
 
     private static String line(String[] cells, int[] widths) {

@@ -158,6 +158,46 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** Every statistic of a metric (COUNT, TOTAL, MAX...) by name; empty when it cannot be read. */
+    Map<String, Double> statistics(String nameAndTags) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        try {
+            HttpResponse<String> response = get("/actuator/metrics/" + nameAndTags);
+            if (response.statusCode() == 200) {
+                for (JsonNode m : json.readTree(response.body()).path("measurements")) {
+                    values.put(m.path("statistic").asString(), m.path("value").asDouble());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            values.clear();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            values.clear();
+        }
+        return values;
+    }
+
+    /** The values a metric's tag takes (the actuator's availableTags); empty when it cannot be read. */
+    List<String> tagValues(String name, String tag) {
+        List<String> values = new ArrayList<>();
+        try {
+            HttpResponse<String> response = get("/actuator/metrics/" + name);
+            if (response.statusCode() == 200) {
+                for (JsonNode t : json.readTree(response.body()).path("availableTags")) {
+                    if (tag.equals(t.path("tag").asString())) {
+                        t.path("values").forEach(v -> values.add(v.asString()));
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            values.clear();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            values.clear();
+        }
+        return values;
+    }
+
     long heapUsedNow() {
         double value = metric("jvm.memory.used?tag=area:heap");
         return value < 0 ? -1 : (long) value;
