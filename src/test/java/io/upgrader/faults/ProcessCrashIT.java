@@ -1,5 +1,7 @@
 package io.upgrader.faults;
 
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
@@ -59,6 +61,10 @@ import static org.awaitility.Awaitility.await;
  * request that got no answer, an I/O error or a 5xx with the same Idempotency-Key until they get a 200; afterwards
  * every execution is upgraded exactly once, with the commandId its key was answered with, and no status is left
  * ACCEPTED. A failsafe test ({@code mvn verify}): it needs the jar.
+ * <p>
+ * The first case's burst is {@code -Dupgrader.crash.burst} upgrades (default 120); the {@code bench} profile runs that
+ * case alone with 2,000 ({@code mvn -Pbench verify}), and with {@code -Dupgrader.crash.seed-bulk-ahead=false} so
+ * that the 20,000 executions of the bulk case are not written meanwhile (the bulk case seeds them itself then).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProcessCrashIT {
@@ -67,6 +73,21 @@ class ProcessCrashIT {
     private static final int CLIENTS = 6;
     private static final Duration RELAY_AGE = Duration.ofSeconds(2);
     private static final Duration PATIENCE = Duration.ofSeconds(60);
+    /** Upgrades in the first case's burst: 120 in {@code mvn verify}, 2,000 in the bench profile. */
+    private static final int BURST = Integer.getInteger("upgrader.crash.burst", 120);
+    /**
+     * How long after the restarted service is ready every command the killed one left ACCEPTED may take to be final,
+     * beyond the relay age. Such a command is either on the topic, uncommitted, and is applied once the new consumer
+     * holds its partition (the killed member's 6 s session has expired while the new JVM started; the embedded broker
+     * adds no initial rebalance delay), or, killed between its record and its publish, only in the store: then a
+     * client's retry with its key publishes it again, or the relay does, whichever comes first. The relay's first
+     * pass starts one relay-interval (1 s) after ready (the command, accepted before the kill, is already older than
+     * the relay age) and walks the ACCEPTED records oldest first, a few store round trips each, one at a time; this
+     * burst's command is among the newest, so it comes last. With ~40 such records that walk took up to 11.6 s on 2
+     * cores oversubscribed ~15 times (other builds), then the apply 0.1 s; 2.5-7 s on a less loaded machine. 20 s
+     * covers the interval, the walk under such load and the apply behind the burst's new commands.
+     */
+    private static final Duration FINAL_MARGIN = Duration.ofSeconds(20);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
@@ -85,10 +106,17 @@ class ProcessCrashIT {
         phase("broker and store up");
         service = ServiceProcess.start();
         phase("started");
-        // The 20,000 executions of the bulk case are written while the other cases run (the store takes ~25 s).
+        // The 20,000 executions of the bulk case are written while the other cases run (the store takes ~25 s),
+        // unless only the first case runs (the bench profile), whose measurement they would disturb.
+        if (Boolean.parseBoolean(System.getProperty("upgrader.crash.seed-bulk-ahead", "true"))) {
+            bulkSeeding = startBulkSeeding();
+        }
+    }
+
+    private static CompletableFuture<Seeded> startBulkSeeding() {
         String name = registerTwoVersions();
         WorkflowDef version1 = JSON.treeToValue(get("/api/metadata/workflow/" + name + "?version=1"), WorkflowDef.class);
-        bulkSeeding = CompletableFuture.supplyAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             try (MongoClient client = MongoClients.create(RestartableInfrastructure.mongoUri())) {
                 List<String> ids = seed(client.getDatabase("upgrader").getCollection("workflows"), version1, BULK_COUNT);
                 phase("seeded " + ids.size() + " executions of " + name + " for the bulk case");
@@ -113,34 +141,167 @@ class ProcessCrashIT {
     @Test
     @Order(1)
     void sigkillMidBurstThenARestartLosesNothingAndAppliesEachUpgradeOnce() throws Exception {
+        int count = BURST;
+        // The time the burst may take grows with its size: ~10 ms an upgrade on top of the fixed waits (2,000: +20 s).
+        Duration patience = PATIENCE.plusMillis(10L * count);
         String name = registerTwoVersions();
-        List<String> workflowIds = startExecutions(name, 120);
+        List<String> workflowIds = startExecutions(name, count);
         Burst burst = new Burst(name, workflowIds);
-        phase("executions started");
+        phase(count + " executions started");
+        long burstStarted = System.nanoTime();
         burst.start();
 
-        await().atMost(PATIENCE).until(() -> burst.answered.size() >= workflowIds.size() / 3);
+        await().atMost(patience).until(() -> burst.answered.size() >= workflowIds.size() / 3);
         ServiceProcess killed = service;
         killed.killHard();
         int exit = killed.exitValue();
+        long killedAt = System.nanoTime();
         int answeredAtKill = burst.answered.size();
         // 128 + 9: the JVM got SIGKILL, not SIGTERM (143), so no shutdown hook or graceful shutdown ran.
         assertThat(exit).as("exit value of the killed service").isEqualTo(137);
-        phase("killed");
+        // What the killed process left: the commands it recorded and had not applied (ACCEPTED, on the topic
+        // uncommitted or, killed between record and publish, only in the store). Read from the store directly.
+        Set<String> leftAccepted = acceptedNotApplied(workflowIds);
+        long relayedBeforeKill = killed.relayed(java.time.Instant.now()).keySet().stream()
+                .filter(what -> !what.startsWith("(")).count();
+        phase("killed with " + answeredAtKill + " answered, " + leftAccepted.size() + " commands left ACCEPTED; "
+                + "its relay had published " + relayedBeforeKill + " distinct commands again");
         service = ServiceProcess.start();
+        long ready = System.nanoTime();
+        java.time.Instant readyAt = java.time.Instant.now();
         phase("restarted");
 
-        burst.awaitDone();
+        // From ready, every command the crash left is final within the relay age plus the margin; polled while the
+        // burst goes on, only the ones not yet final and all at once (a sequential poll under the burst's load
+        // would add its own seconds), so the last poll is the moment the last one became final.
+        Set<String> notFinal = ConcurrentHashMap.newKeySet();
+        notFinal.addAll(leftAccepted);
+        Map<String, Double> finalAfter = new ConcurrentHashMap<>();
+        ExecutorService pollers = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            await().atMost(RELAY_AGE.plus(FINAL_MARGIN).plus(patience)).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200)).until(() -> {
+                        List<CompletableFuture<Void>> reads = new ArrayList<>();
+                        for (String commandId : List.copyOf(notFinal)) {
+                            reads.add(CompletableFuture.runAsync(() -> {
+                                if (!"ACCEPTED".equals(status(commandId))) {
+                                    finalAfter.put(commandId, (System.nanoTime() - ready) / 1e9);
+                                    notFinal.remove(commandId);
+                                }
+                            }, pollers));
+                        }
+                        reads.forEach(CompletableFuture::join);
+                        return notFinal.isEmpty();
+                    });
+        } finally {
+            pollers.shutdown();
+        }
+        Duration leftFinal = Duration.ofNanos(System.nanoTime() - ready);
+        phase("the " + leftAccepted.size() + " commands left ACCEPTED are final");
+
+        burst.awaitDone(patience.plusSeconds(30));
+        Duration burstTime = Duration.ofNanos(System.nanoTime() - burstStarted);
+        Duration downTime = Duration.ofNanos(ready - killedAt);
         phase("all answered");
-        Outcome outcome = verify(workflowIds, burst);
+        Outcome outcome = verify(workflowIds, burst, patience);
         phase("verified");
         System.out.printf("SIGKILL mid-burst (exit %d after %d of %d answered): sent %d (requests %d, retried %d), "
                         + "applied %d / doubled %d / lost %d / left ACCEPTED %d%n", exit, answeredAtKill,
                 workflowIds.size(), workflowIds.size(), burst.requests.get(), burst.retries.get(), outcome.applied,
                 outcome.doubled, outcome.lost, outcome.leftAccepted);
+        System.out.printf("SIGKILL mid-burst of %d: %d commands ACCEPTED and not applied at the kill, all final %.1f s "
+                        + "after the restarted service was ready (bound: relay age %d s + margin %d s); kill to ready "
+                        + "%.1f s; burst answered in %.1f s, its last 200 %.1f s after ready; every answered command "
+                        + "seen APPLIED by %.1f s after ready (polled one by one)%n", count, leftAccepted.size(),
+                leftFinal.toMillis() / 1e3, RELAY_AGE.toSeconds(), FINAL_MARGIN.toSeconds(),
+                downTime.toMillis() / 1e3, burstTime.toMillis() / 1e3, (burst.lastAnswerAt.get() - ready) / 1e9,
+                (outcome.allAppliedAt() - ready) / 1e9);
+        // Which of them the relay published again, when, and when each was then seen final.
+        Map<String, Double> relayed = service.relayed(readyAt);
+        List<String> relayedLeft = relayed.entrySet().stream().filter(e -> leftAccepted.contains(e.getKey()))
+                .map(e -> String.format(java.util.Locale.ROOT, "%.1f->%.1f", e.getValue(),
+                        finalAfter.getOrDefault(e.getKey(), -1.0))).toList();
+        relayed.forEach((what, at) -> {
+            if (what.startsWith("(")) {
+                phase(String.format(java.util.Locale.ROOT, "relay at %.1f s after ready: %s", at, what));
+            }
+        });
+        System.out.printf("SIGKILL mid-burst of %d: the commands left ACCEPTED seen final after %s s; the restarted "
+                        + "service's relay published again %.0f commands (%d of those, s after ready -> seen final: "
+                        + "%s), its consumer applied %.0f and recognised %.0f redelivered%n", count,
+                seconds(finalAfter.values()), metric(OUTBOX_REPUBLISHED), relayedLeft.size(), relayedLeft,
+                metric(COMMANDS + "?tag=outcome:applied"), metric(COMMANDS + "?tag=outcome:redelivered"));
         outcome.assertExactlyOnce(workflowIds.size());
         assertThat(answeredAtKill).isLessThan(workflowIds.size());
         assertThat(burst.retries.get()).as("requests retried across the crash").isPositive();
+        assertThat(leftFinal).as("from ready until every command left ACCEPTED by the crash is final (each seen "
+                        + "final after %s s)", seconds(finalAfter.values()))
+                .isLessThan(RELAY_AGE.plus(FINAL_MARGIN));
+    }
+
+    /** Times in seconds, sorted, to a tenth. */
+    private static List<String> seconds(java.util.Collection<Double> times) {
+        return times.stream().sorted().map(t -> String.format(java.util.Locale.ROOT, "%.1f", t)).toList();
+    }
+
+    private static final String OUTBOX_REPUBLISHED = io.upgrader.upgrade.OutboxRelay.REPUBLISHED_METRIC;
+    private static final String COMMANDS = io.upgrader.upgrade.UpgradeApplier.COMMANDS_METRIC;
+
+    /** A counter of the running service (/actuator/metrics), or -1 when it cannot be read. */
+    private static double metric(String nameAndTags) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(service.baseUrl
+                            + "/actuator/metrics/" + nameAndTags)).timeout(Duration.ofSeconds(10))
+                    .header("X-Authorization", TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return response.statusCode() == 404 ? 0 : -1;
+            }
+            for (JsonNode measurement : JSON.readTree(response.body()).path("measurements")) {
+                if ("COUNT".equals(measurement.path("statistic").asString())) {
+                    return measurement.path("value").asDouble();
+                }
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /**
+     * The commands recorded for these executions that are still ACCEPTED in the store and not in their history. With
+     * timeouts of its own: the store is up, but may be slow to answer while the bulk case's executions are written.
+     */
+    private static Set<String> acceptedNotApplied(List<String> workflowIds) {
+        MongoClientSettings settings = MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString(RestartableInfrastructure.mongoUri()))
+                .applyToClusterSettings(cluster -> cluster.serverSelectionTimeout(30, TimeUnit.SECONDS))
+                .applyToSocketSettings(socket -> socket.connectTimeout(10, TimeUnit.SECONDS))
+                .build();
+        try (MongoClient client = MongoClients.create(settings)) {
+            var database = client.getDatabase("upgrader");
+            Set<String> applied = new java.util.HashSet<>();
+            for (Document document : database.getCollection("workflows").find(Filters.in("_id", workflowIds))
+                    .projection(Projections.include("upgradeHistory.commandId"))) {
+                document.getList("upgradeHistory", Document.class, List.of())
+                        .forEach(entry -> applied.add(entry.getString("commandId")));
+            }
+            Set<String> accepted = new java.util.HashSet<>();
+            for (Document document : database.getCollection("upgrade_commands")
+                    .find(Filters.and(Filters.in("workflowId", workflowIds), Filters.eq("status", "ACCEPTED")))
+                    .projection(Projections.include("_id"))) {
+                accepted.add(document.getString("_id"));
+            }
+            // The relay's first pass after the restart walks every ACCEPTED record older than its age, oldest first.
+            phase("the store holds " + database.getCollection("upgrade_commands")
+                    .countDocuments(Filters.eq("status", "ACCEPTED")) + " ACCEPTED records of any execution, "
+                    + accepted.size() + " of this burst's, " + accepted.stream().filter(id -> !applied.contains(id))
+                    .count() + " of them not applied");
+            accepted.removeAll(applied);
+            return accepted;
+        }
     }
 
     @Test
@@ -167,9 +328,9 @@ class ProcessCrashIT {
         }
         int answeredDuringOutage = burst.answered.size() - answeredAtStop;
 
-        burst.awaitDone();
+        burst.awaitDone(Duration.ofSeconds(90));
         phase("all answered");
-        Outcome outcome = verify(workflowIds, burst);
+        Outcome outcome = verify(workflowIds, burst, PATIENCE);
         phase("verified");
         System.out.printf("Kafka down 10 s mid-burst: sent %d (requests %d, 503 retryable %d, other failures %d, "
                         + "200 while down %d), applied %d / doubled %d / lost %d / left ACCEPTED %d%n",
@@ -185,6 +346,9 @@ class ProcessCrashIT {
     @Order(3)
     void sigkillDuringTheBulkExpansionOf20000ThenARestartCompletesTheBatchUpgradingEachOnce() throws Exception {
         int count = BULK_COUNT;
+        if (bulkSeeding == null) {
+            bulkSeeding = startBulkSeeding();
+        }
         Seeded seeded = bulkSeeding.get(120, TimeUnit.SECONDS);
         String name = seeded.name();
         List<String> workflowIds = seeded.workflowIds();
@@ -326,6 +490,8 @@ class ProcessCrashIT {
         final AtomicInteger retries = new AtomicInteger();
         final AtomicInteger unavailable = new AtomicInteger();
         final AtomicInteger otherFailures = new AtomicInteger();
+        /** System.nanoTime() of the last 200. */
+        final java.util.concurrent.atomic.AtomicLong lastAnswerAt = new java.util.concurrent.atomic.AtomicLong();
         private final ConcurrentLinkedQueue<String> pending;
         private final ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
         private final List<CompletableFuture<Void>> running = new ArrayList<>();
@@ -361,6 +527,7 @@ class ProcessCrashIT {
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() == 200) {
                         String commandId = JSON.readTree(response.body()).path("commandId").asString();
+                        lastAnswerAt.accumulateAndGet(System.nanoTime(), Math::max);
                         String earlier = answered.putIfAbsent(workflowId, commandId);
                         if (earlier != null && !earlier.equals(commandId)) {
                             unexpected.add(workflowId + ": key answered " + earlier + " then " + commandId);
@@ -401,9 +568,9 @@ class ProcessCrashIT {
             }
         }
 
-        void awaitDone() {
+        void awaitDone(Duration atMost) {
             try {
-                await().atMost(Duration.ofSeconds(90)).until(() -> running.stream().allMatch(CompletableFuture::isDone));
+                await().atMost(atMost).until(() -> running.stream().allMatch(CompletableFuture::isDone));
             } finally {
                 clients.shutdownNow();
             }
@@ -415,7 +582,9 @@ class ProcessCrashIT {
 
     // --- verification ------------------------------------------------------------------------------------------
 
-    private record Outcome(int applied, int doubled, int lost, int leftAccepted, List<String> problems) {
+    /** @param allAppliedAt System.nanoTime() when every answered command was seen APPLIED */
+    private record Outcome(int applied, int doubled, int lost, int leftAccepted, List<String> problems,
+                           long allAppliedAt) {
         void assertExactlyOnce(int sent) {
             assertThat(problems).as("executions not upgraded exactly once with their key's command").isEmpty();
             assertThat(applied).isEqualTo(sent);
@@ -425,14 +594,24 @@ class ProcessCrashIT {
         }
     }
 
-    private static Outcome verify(List<String> workflowIds, Burst burst) {
-        // The consumer catches up, and the relay publishes what the crash left recorded but unpublished.
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).until(() -> workflowIds.stream()
-                .allMatch(id -> version(id) == 2));
+    private static Outcome verify(List<String> workflowIds, Burst burst, Duration patience) {
+        // The consumer catches up, and the relay publishes what the crash left recorded but unpublished. Each poll
+        // reads only what the previous ones did not find done yet (neither a version 2 nor APPLIED goes back).
+        Set<String> notUpgraded = ConcurrentHashMap.newKeySet();
+        notUpgraded.addAll(workflowIds);
+        await().atMost(patience).pollInterval(Duration.ofMillis(500)).until(() -> {
+            notUpgraded.removeIf(id -> version(id) == 2);
+            return notUpgraded.isEmpty();
+        });
         phase("all on version 2");
         // Past the relay age plus a margin, nothing a client was answered for is still ACCEPTED.
-        await().atMost(RELAY_AGE.plus(Duration.ofSeconds(20))).pollInterval(Duration.ofMillis(500)).until(() ->
-                burst.answered.values().stream().allMatch(commandId -> "APPLIED".equals(status(commandId))));
+        Set<String> notApplied = ConcurrentHashMap.newKeySet();
+        notApplied.addAll(burst.answered.values());
+        await().atMost(RELAY_AGE.plus(Duration.ofSeconds(20))).pollInterval(Duration.ofMillis(500)).until(() -> {
+            notApplied.removeIf(commandId -> "APPLIED".equals(status(commandId)));
+            return notApplied.isEmpty();
+        });
+        long allAppliedAt = System.nanoTime();
         int applied = 0;
         int doubled = 0;
         int lost = 0;
@@ -463,7 +642,7 @@ class ProcessCrashIT {
                         + " (" + status + ")");
             }
         }
-        return new Outcome(applied, doubled, lost, leftAccepted, problems);
+        return new Outcome(applied, doubled, lost, leftAccepted, problems, allAppliedAt);
     }
 
     /** Per execution: its upgrade history, its version, the status of the command its key was answered with. */
@@ -594,7 +773,9 @@ class ProcessCrashIT {
                     // (the broker's minimum) instead of the default 45 s.
                     "--spring.kafka.consumer.properties.session.timeout.ms=6000",
                     "--spring.kafka.consumer.properties.heartbeat.interval.ms=1000",
-                    "--logging.level.root=WARN", "--logging.level.io.upgrader.UpgraderApplication=INFO"));
+                    "--logging.level.root=WARN", "--logging.level.io.upgrader.UpgraderApplication=INFO",
+                    // One line per command the relay publishes again, with its time.
+                    "--logging.level.io.upgrader.upgrade.OutboxRelay=INFO"));
             command.addAll(List.of(extraArguments));
             Path log = Files.createTempFile("process-crash-it-", ".log");
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -611,6 +792,29 @@ class ProcessCrashIT {
             }
             System.out.println("ProcessCrashIT service: " + service.startedLine());
             return service;
+        }
+
+        /** When the relay published commands again: seconds after {@code since}, per commandId, from the log. */
+        Map<String, Double> relayed(java.time.Instant since) {
+            Map<String, Double> relayed = new java.util.LinkedHashMap<>();
+            try {
+                for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
+                    int at = line.indexOf("Outbox relay published again upgrade command ");
+                    if (line.contains("Outbox relay pass stopped")) {
+                        java.time.Instant time = java.time.Instant.parse(line.substring(0, line.indexOf(' ')));
+                        relayed.put("(pass stopped: " + line.substring(line.indexOf("Outbox relay pass stopped"))
+                                + ")", Duration.between(since, time).toMillis() / 1e3);
+                    }
+                    if (at >= 0) {
+                        String commandId = line.substring(at).split(" ")[6];
+                        java.time.Instant time = java.time.Instant.parse(line.substring(0, line.indexOf(' ')));
+                        relayed.put(commandId, Duration.between(since, time).toMillis() / 1e3);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                relayed.put("(log unreadable: " + e + ")", -1.0);
+            }
+            return relayed;
         }
 
         String startedLine() {
