@@ -24,8 +24,8 @@ import java.util.Set;
 
 /**
  * Applies commands to the stored executions, exactly once in effect however often they are delivered:
- * an APPLIED command is recognised by the execution's upgradeHistory (the only record of it: its status is
- * derived from there), a NOOP or REJECTED one by its recorded status, and in both cases only its event is
+ * an APPLIED command is recognised by the execution's upgradeHistory (its status is recorded too, after the
+ * execution's write), a NOOP or REJECTED one by its recorded status, and in both cases only its event is
  * emitted again. A conflicting concurrent write
  * makes it read the fresh state and plan again.
  */
@@ -46,6 +46,7 @@ public class UpgradeApplier {
     private final MeterRegistry meters;
     private final ExecutionChanges changes;
     private final BatchOutcomeCounts batchCounts;
+    private final int readChunk;
     /** Told of each final status once its event is sent, to wake the requests waiting for it. */
     private UpgradeOutcomes outcomes;
     /** Around each command's own part of an apply: its trace span and commandId in the logs. */
@@ -54,7 +55,8 @@ public class UpgradeApplier {
     public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
                           UpgradeEventSink events, Clock clock,
                           @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, MeterRegistry meters,
-                          ExecutionChanges changes, BatchOutcomeCounts batchCounts) {
+                          ExecutionChanges changes, BatchOutcomeCounts batchCounts,
+                          @Value("${upgrader.apply.read-chunk:50}") int readChunk) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
@@ -64,6 +66,10 @@ public class UpgradeApplier {
         this.meters = meters;
         this.changes = changes;
         this.batchCounts = batchCounts;
+        if (readChunk < 1) {
+            throw new IllegalArgumentException("upgrader.apply.read-chunk must be at least 1");
+        }
+        this.readChunk = readChunk;
         for (String outcome : List.of("applied", "noop", "rejected", "redelivered")) {
             meters.counter(COMMANDS_METRIC, "outcome", outcome); // at zero from the start, so that rates exist
         }
@@ -90,7 +96,7 @@ public class UpgradeApplier {
             for (int attempt = 1; attempt <= maxAttempts; attempt++) {
                 Optional<UpgradeStatus> outcome = tryApply(command);
                 if (outcome.isPresent()) {
-                    recordBulkApplied(outcome.stream().toList());
+                    recordApplied(outcome.stream().toList());
                     UpgradeEvent event = UpgradeEvent.of(outcome.get());
                     events.publish(event);
                     completed(event);
@@ -108,11 +114,20 @@ public class UpgradeApplier {
      * Applies a poll's worth of commands with a few queries and one bulk write, then sends their events
      * together. Same rules as {@link #apply}: per-document conditions in the bulk write, so a conflict on one
      * execution sends only that command through the single path again; a second command for an execution
-     * already in the batch follows it, in order, through the single path.
+     * already in the batch follows it, in order, through the single path. The executions are read
+     * {@code upgrader.apply.read-chunk} at a time, so that a poll of large executions never holds them all.
      *
      * @return the events, in the order they were sent
      */
     public List<UpgradeEvent> applyAll(List<UpgradeCommand> commands) {
+        List<UpgradeEvent> sent = new ArrayList<>();
+        for (int from = 0; from < commands.size(); from += readChunk) {
+            sent.addAll(applyChunk(commands.subList(from, Math.min(commands.size(), from + readChunk))));
+        }
+        return sent;
+    }
+
+    private List<UpgradeEvent> applyChunk(List<UpgradeCommand> commands) {
         List<UpgradeCommand> batch = new ArrayList<>();
         List<UpgradeCommand> afterwards = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -125,7 +140,7 @@ public class UpgradeApplier {
         Instant now = clock.instant();
 
         List<UpgradeEvent> ready = new ArrayList<>();
-        List<UpgradeStatus> bulkApplied = new ArrayList<>();
+        List<UpgradeStatus> appliedStatuses = new ArrayList<>();
         List<PlannedUpgrade> planned = new ArrayList<>();
         for (UpgradeCommand command : batch) {
             try (CommandScopes.Scope scope = scopes.open(command)) {
@@ -135,7 +150,7 @@ public class UpgradeApplier {
                 if (applied.isPresent()) {
                     count("redelivered");
                     UpgradeStatus status = applied(command, workflow, applied.get());
-                    bulkApplied.add(status);
+                    appliedStatuses.add(status);
                     ready.add(UpgradeEvent.of(status));
                 } else if (known.containsKey(command.commandId())) {
                     count("redelivered");
@@ -160,14 +175,14 @@ public class UpgradeApplier {
                 count("applied");
                 changes.stored(plan.upgraded().workflow().withRevision(plan.read().revision() + 1));
                 UpgradeStatus status = applied(plan.command(), plan.upgraded().workflow(), plan.upgraded().entry());
-                bulkApplied.add(status);
+                appliedStatuses.add(status);
                 ready.add(UpgradeEvent.of(status));
             } else {
                 // Someone wrote this execution between our read and our write: plan it again, alone.
                 afterwards.add(0, plan.command());
             }
         }
-        recordBulkApplied(bulkApplied);
+        recordApplied(appliedStatuses);
         events.publishAll(ready);
         ready.forEach(this::completed);
         List<UpgradeEvent> sent = new ArrayList<>(ready);
@@ -178,15 +193,12 @@ public class UpgradeApplier {
     }
 
     /**
-     * Records the APPLIED outcomes of bulk commands as statuses too (before their events and offsets, and again on
-     * a redelivery: an upsert by commandId), so that a batch's progress counts them through the status
-     * collection's {@code _id} range rather than by reading executions. Other commands are not recorded: their
-     * APPLIED is read from the execution's upgradeHistory.
+     * Records APPLIED outcomes as statuses (before their events and offsets, and again on a redelivery: an upsert by
+     * commandId): an HTTP command's ACCEPTED record becomes APPLIED at once, so the outbox relay never has to visit
+     * it, and a bulk command's is counted by its batch the first time.
      */
-    private void recordBulkApplied(List<UpgradeStatus> outcomes) {
-        List<UpgradeStatus> bulk = outcomes.stream().filter(s -> s.status() == UpgradeStatus.State.APPLIED
-                && isBulk(s)).toList();
-        batchCounts.firstRecorded(statuses.recordOutcomes(bulk));
+    private void recordApplied(List<UpgradeStatus> outcomes) {
+        batchCounts.firstRecorded(statuses.recordOutcomes(outcomes).stream().filter(UpgradeApplier::isBulk).toList());
     }
 
     /** Records a NOOP or REJECTED outcome; a batch counts it the first time. */

@@ -15,10 +15,9 @@ import java.time.Duration;
  *                                the HTTP server's thread pool (Tomcat: 200)
  * @param waitRecheckInterval     how often a waiter reads its status again when no notification came (a command
  *                                applied by another instance of the consumer group)
- * @param statusRetention         how long a final status (NOOP, REJECTED) is kept after it was recorded
- * @param acceptedStatusRetention how long a status still ACCEPTED is kept after it was accepted (the record of an
- *                                APPLIED command stays ACCEPTED: its outcome lives in the execution's history);
- *                                at least {@code statusRetention}
+ * @param statusRetention         how long a final status (APPLIED, NOOP, REJECTED) is kept after it was recorded
+ * @param acceptedStatusRetention how long a status still ACCEPTED is kept after it was accepted (a command not
+ *                                applied yet); at least {@code statusRetention}
  * @param retentionSweepInterval  how often each instance deletes expired statuses itself (MongoDB's TTL monitor
  *                                does it too; the embedded server has none); 0 disables the sweep
  */

@@ -22,6 +22,8 @@ import java.lang.annotation.Target;
         "upgrader.kafka.consumer-concurrency=2",
         // Small pages, so that bulk expansions in tests span several pages and cursor steps.
         "upgrader.bulk.page-size=7",
+        // Polls of more than 5 commands are applied in several reads: the chunking runs in every pipeline test.
+        "upgrader.apply.read-chunk=5",
         // The benchmark's synchronous baseline, so that its test shares this context.
         "upgrader.baseline.sync-endpoint.enabled=true",
         TestCredentials.TOKENS_PROPERTY,

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Retention of command statuses on the in-process MongoDB-wire server (no TTL monitor there: the sweep does
@@ -69,6 +70,29 @@ class UpgradeStatusRetentionTest extends UpgradeFixture {
                 .isEqualTo(recentRejected);
         assertThat(store.find(pending).orElseThrow().status()).isEqualTo(UpgradeStatus.State.ACCEPTED);
         assertThat(store.findByIdempotencyKey(workflowId, "pending")).isPresent();
+    }
+
+    @Test
+    void anAppliedCommandsRecordIsAppliedByTheApplyItselfAndExpiresLikeTheOtherFinalOnes() {
+        String name = registerVersions(List.of("w"), List.of("pre", "w"));
+        String workflowId = start(name, 1, Map.of());
+        Http.Response accepted = http.post("/api/workflow/" + workflowId + "/upgrade",
+                "{\"name\":\"" + name + "\",\"version\":2}", Map.of("Idempotency-Key", "applied-" + UUID.randomUUID()));
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+        String commandId = accepted.json().path("commandId").asString();
+
+        // The relay's age is 30 s here: a record APPLIED sooner was written by the apply, not found by the relay.
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                "APPLIED".equals(collection().find(new Document("_id", commandId)).first().getString("status")));
+
+        Document record = collection().find(new Document("_id", commandId)).first();
+        assertThat(record.getInteger("toVersion")).isEqualTo(2);
+        assertThat(record.get("skippedTasks", List.class)).containsExactly("pre");
+        Date expiresAt = record.getDate("expiresAt");
+        assertThat(expiresAt.toInstant()).isAfter(Instant.now().plus(Duration.ofDays(6)))
+                .isBefore(Instant.now().plus(Duration.ofDays(8)));
+        assertThat(http.get("/api/workflow/upgrades/" + commandId).json().path("status").asString())
+                .isEqualTo("APPLIED");
     }
 
     @Test
