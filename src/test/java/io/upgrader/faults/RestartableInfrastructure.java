@@ -6,10 +6,6 @@ import org.springframework.boot.test.util.TestPropertyValues;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -19,9 +15,9 @@ import java.nio.file.Path;
 public final class RestartableInfrastructure implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 
     private static final String HOST = "127.0.0.1";
-    private static final int KAFKA_PORT = freePort();
-    private static final int MONGO_PORT = freePort();
-    private static final Path DATA = temporaryDirectory();
+    private static final int KAFKA_PORT = LocalResources.freePort();
+    private static final int MONGO_PORT = LocalResources.freePort();
+    private static final Path DATA = LocalResources.temporaryDirectory("upgrader-faults");
 
     private static EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start(HOST, KAFKA_PORT, DATA.resolve("kafka"));
     private static EmbeddedMongoServer mongo = EmbeddedMongoServer.start(HOST, MONGO_PORT, DATA.resolve("mongo.mv"));
@@ -64,21 +60,5 @@ public final class RestartableInfrastructure implements ApplicationContextInitia
     public void initialize(ConfigurableApplicationContext context) {
         TestPropertyValues.of("spring.kafka.bootstrap-servers=" + bootstrapServers(),
                 "spring.mongodb.uri=" + mongoUri()).applyTo(context);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Path temporaryDirectory() {
-        try {
-            return Files.createTempDirectory("upgrader-faults");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -35,8 +35,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,8 +91,8 @@ class SlowBrokerTest extends UpgradeFixture {
 
         @Override
         public void initialize(ConfigurableApplicationContext context) {
-            Path dir = temporaryDirectory();
-            int brokerPort = freePort();
+            Path dir = LocalResources.temporaryDirectory("upgrader-slow-broker");
+            int brokerPort = LocalResources.freePort();
             LatencyProxy startedProxy = LatencyProxy.start(HOST, brokerPort);
             EmbeddedKafkaBroker startedBroker = EmbeddedKafkaBroker.start(HOST, brokerPort, startedProxy.port(),
                     dir.resolve("kafka"));
@@ -114,22 +112,6 @@ class SlowBrokerTest extends UpgradeFixture {
             TestPropertyValues.of("spring.kafka.bootstrap-servers=" + HOST + ":" + startedProxy.port(),
                     "spring.mongodb.uri=" + mongoUri.substring(0, mongoUri.length() - "upgrader".length())
                             + "slow_broker").applyTo(context);
-        }
-
-        private static int freePort() {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                return socket.getLocalPort();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        private static Path temporaryDirectory() {
-            try {
-                return Files.createTempDirectory("upgrader-slow-broker");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
 
         private static void deleteQuietly(Path dir) {
