@@ -19,9 +19,9 @@ import java.util.function.UnaryOperator;
  * <p>Positions are those of {@code before}, so the update must be applied under a filter on its revision. Task
  * lists only grow and change in place (the decider and the planner append); a shorter list, or an empty one,
  * is set whole. New fields of {@link Workflow} are compared here without being listed: every record component
- * is, by name.
+ * is, by name. Public so that the benchmark's raw store baseline sends the very same update.
  */
-final class ExecutionUpdate {
+public final class ExecutionUpdate {
 
     private static final List<RecordComponent> FIELDS = List.of(Workflow.class.getRecordComponents());
     /** Compared apart: identity, the lists, the definition (a snapshot reference), the revision. */
@@ -35,7 +35,7 @@ final class ExecutionUpdate {
      * @param definitionRef the reference of {@code after}'s definition when it differs from {@code before}'s
      * @param toValue       a domain value as the driver stores it
      */
-    static Bson between(Workflow before, Workflow after, Optional<String> definitionRef,
+    public static Bson between(Workflow before, Workflow after, Optional<String> definitionRef,
                         UnaryOperator<Object> toValue) {
         if (!before.workflowId().equals(after.workflowId())) {
             throw new IllegalArgumentException("An update turns one execution into its next revision, not "

@@ -3,9 +3,10 @@ package io.upgrader.bench;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.WriteModel;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.execution.ExecutionUpdate;
 import io.upgrader.execution.Workflow;
 import io.upgrader.mongo.DocumentMapper;
 import io.upgrader.upgrade.UpgradeCommand;
@@ -25,12 +26,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -258,7 +264,7 @@ final class RawBaselines {
         return threads;
     }
 
-    /** Raw MongoDB: conditional replaces of upgraded execution documents. */
+    /** Raw MongoDB: the service's conditional updates of upgraded executions. */
     static final class MongoResult {
         int documents;
         long modified;
@@ -290,14 +296,31 @@ final class RawBaselines {
     }
 
     /**
-     * The writes the service would make to upgrade these executions to their target (by workflow name, one per
-     * kind of the mix): each the upgraded
-     * document (computed by the service's own planner from the stored one) with a filter on its _id and the
-     * revision it was read at.
+     * One raw conditional write: the update the service would send (its own {@code ExecutionUpdate}, so the same
+     * {@code $set} operators and bytes), filtered on the execution's _id and the revision it was read at, or on
+     * the _id alone.
      */
-    static List<ReplaceOneModel<Document>> upgradeWrites(MongoCollection<Document> workflows, DocumentMapper mapper,
-                                                         String[] workflowIds, Map<String, WorkflowDef> targets) {
-        List<ReplaceOneModel<Document>> writes = new ArrayList<>(workflowIds.length);
+    record StoreWrite(String id, long revision, Bson update, boolean byIdOnly) {
+
+        Bson filter() {
+            return byIdOnly ? Filters.eq("_id", id)
+                    : Filters.and(Filters.eq("_id", id), Filters.eq("revision", revision));
+        }
+
+        UpdateOneModel<Document> model() {
+            return new UpdateOneModel<>(filter(), update);
+        }
+    }
+
+    /**
+     * The writes the service would make to upgrade these executions to their target (by workflow name, one per
+     * kind of the mix): for each, the service's planner runs on the stored execution and the service's own
+     * {@code ExecutionUpdate} turns the change into {@code $set} of what changed, under a filter on its _id and
+     * the revision it was read at. The definition reference set is a SHA-256 in hex, as the service's.
+     */
+    static List<StoreWrite> upgradeWrites(MongoCollection<Document> workflows, DocumentMapper mapper,
+                                          String[] workflowIds, Map<String, WorkflowDef> targets) {
+        List<StoreWrite> writes = new ArrayList<>(workflowIds.length);
         Instant now = Instant.now();
         for (int from = 0; from < workflowIds.length; from += 500) {
             List<String> batch = List.of(workflowIds).subList(from, Math.min(workflowIds.length, from + 500));
@@ -316,36 +339,40 @@ final class RawBaselines {
                 if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)) {
                     throw new IllegalStateException("execution " + id + " cannot be upgraded: " + outcome);
                 }
-                Bson filter = Filters.and(Filters.eq("_id", id), Filters.eq("revision", current.revision()));
-                Document replacement = mapper.toDocument(upgraded.workflow().withRevision(current.revision() + 1), id);
-                writes.add(new ReplaceOneModel<>(filter, replacement));
+                Bson update = ExecutionUpdate.between(current, upgraded.workflow(),
+                        Optional.of(reference(target)), mapper::toValue);
+                writes.add(new StoreWrite(id, current.revision(), update, false));
             }
         }
         return writes;
     }
 
-    /** The same replacements, filtered on _id alone: the path the store serves from its _id index. */
-    static List<ReplaceOneModel<Document>> byIdOnly(List<ReplaceOneModel<Document>> writes) {
-        List<ReplaceOneModel<Document>> plain = new ArrayList<>(writes.size());
-        for (ReplaceOneModel<Document> write : writes) {
-            plain.add(new ReplaceOneModel<>(Filters.eq("_id", write.getReplacement().get("_id")),
-                    write.getReplacement()));
+    private static String reference(WorkflowDef target) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
+                    (target.name() + ":" + target.version()).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        return plain;
     }
 
-    static MongoResult oneAtATime(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes,
+    /** The same updates, filtered on _id alone: the path the store serves from its _id index. */
+    static List<StoreWrite> byIdOnly(List<StoreWrite> writes) {
+        return writes.stream().map(w -> new StoreWrite(w.id(), w.revision(), w.update(), true)).toList();
+    }
+
+    static MongoResult oneAtATime(MongoCollection<Document> workflows, List<StoreWrite> writes,
                                   Duration cap) {
         MongoResult result = new MongoResult();
         result.batchSize = 1;
         long started = System.nanoTime();
         long deadline = started + cap.toNanos();
-        for (ReplaceOneModel<Document> write : writes) {
+        for (StoreWrite write : writes) {
             long t = System.nanoTime();
             if (t > deadline) {
                 break;
             }
-            result.modified += workflows.replaceOne(write.getFilter(), write.getReplacement()).getModifiedCount();
+            result.modified += workflows.updateOne(write.filter(), write.update()).getModifiedCount();
             Stats.record(result.latency, (System.nanoTime() - t) / 1000);
             result.documents++;
         }
@@ -363,8 +390,8 @@ final class RawBaselines {
      * @return the bulk figures, then the read-then-bulk figures, each over all its rounds
      */
     static MongoResult[] bulkAndReadThenBulk(MongoCollection<Document> workflows,
-                                             List<ReplaceOneModel<Document>> bulkWrites,
-                                             List<ReplaceOneModel<Document>> readWriteWrites, int batchSize,
+                                             List<StoreWrite> bulkWrites, List<StoreWrite> readWriteWrites,
+                                             int batchSize,
                                              int rounds, Duration cap) {
         MongoResult bulk = new MongoResult();
         MongoResult readWrite = new MongoResult();
@@ -380,7 +407,7 @@ final class RawBaselines {
         return all.subList(all.size() * round / rounds, all.size() * (round + 1) / rounds);
     }
 
-    private static MongoResult bulk(MongoCollection<Document> workflows, List<ReplaceOneModel<Document>> writes,
+    private static MongoResult bulk(MongoCollection<Document> workflows, List<StoreWrite> writes,
                                     int batchSize, Duration cap, boolean readFirst) {
         MongoResult result = new MongoResult();
         result.batchSize = batchSize;
@@ -391,13 +418,12 @@ final class RawBaselines {
             if (t > deadline) {
                 break;
             }
-            List<WriteModel<Document>> batch = new ArrayList<>(writes.subList(from, Math.min(writes.size(),
-                    from + batchSize)));
+            List<StoreWrite> share = writes.subList(from, Math.min(writes.size(), from + batchSize));
+            List<WriteModel<Document>> batch = new ArrayList<>(share.size());
+            share.forEach(write -> batch.add(write.model()));
             if (readFirst) {
-                List<Object> ids = new ArrayList<>(batch.size());
-                for (WriteModel<Document> write : batch) {
-                    ids.add(((ReplaceOneModel<Document>) write).getReplacement().get("_id"));
-                }
+                List<Object> ids = new ArrayList<>(share.size());
+                share.forEach(write -> ids.add(write.id()));
                 List<Document> read = workflows.find(Filters.in("_id", ids)).into(new ArrayList<>());
                 if (read.size() != ids.size()) {
                     throw new IllegalStateException("read " + read.size() + " of " + ids.size() + " executions");
