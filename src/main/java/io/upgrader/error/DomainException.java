@@ -42,7 +42,11 @@ public abstract class DomainException extends RuntimeException {
     private final List<FieldError> fieldErrors;
 
     protected DomainException(Kind kind, String message, List<FieldError> fieldErrors, Throwable cause) {
-        super(message, cause);
+        super(message);
+        // Left unset rather than set to null, so that a caller can still attach a cause (initCause).
+        if (cause != null) {
+            initCause(cause);
+        }
         this.kind = kind;
         this.fieldErrors = fieldErrors == null ? List.of() : List.copyOf(fieldErrors);
     }
