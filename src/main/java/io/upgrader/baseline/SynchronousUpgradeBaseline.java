@@ -1,8 +1,11 @@
 package io.upgrader.baseline;
 
 import io.upgrader.definition.DefinitionStore;
+import io.upgrader.error.InvalidInputException;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Workflow;
+import io.upgrader.input.Identifiers;
+import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeController;
 import io.upgrader.upgrade.UpgradeOutcome;
@@ -10,10 +13,7 @@ import io.upgrader.upgrade.UpgradePlanner;
 import io.upgrader.upgrade.UpgradeRequest;
 import io.upgrader.upgrade.UpgradeRequestBody;
 import io.upgrader.upgrade.UpgradeStatus;
-import io.upgrader.web.ApiException;
-import io.upgrader.web.Identifiers;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -63,7 +63,7 @@ public class SynchronousUpgradeBaseline {
             UpgradeOutcome outcome = UpgradePlanner.plan(current, definitions.find(request.name(), request.version())
                     .orElse(null), command, now);
             if (outcome instanceof UpgradeOutcome.Rejected rejected) {
-                throw new ApiException(HttpStatus.BAD_REQUEST, rejected.rejection().message(), false, List.of());
+                throw new InvalidInputException(rejected.rejection().message(), List.of());
             }
             if (!(outcome instanceof UpgradeOutcome.Upgraded upgraded)
                     || executions.updateUpgraded(current, upgraded.workflow(), command.commandId())) {
@@ -73,6 +73,6 @@ public class SynchronousUpgradeBaseline {
                         current.workflowVersion(), request.version());
             }
         }
-        throw new ApiException(HttpStatus.CONFLICT, "conflict", true, List.of());
+        throw new UpgradeApplier.ConcurrentUpdateException("conflict");
     }
 }

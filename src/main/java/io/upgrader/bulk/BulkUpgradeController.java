@@ -1,6 +1,7 @@
 package io.upgrader.bulk;
 
 import io.upgrader.contract.ContractSchema;
+import io.upgrader.contract.SchemaCheckedBody;
 import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.execution.ExecutionStore;
@@ -11,11 +12,11 @@ import io.upgrader.upgrade.UpgradeOutcome;
 import io.upgrader.upgrade.UpgradePlanner;
 import io.upgrader.upgrade.UpgradeStatus;
 import io.upgrader.upgrade.UpgradeStatusStore;
-import io.upgrader.web.ApiException;
-import io.upgrader.web.Identifiers;
-import io.upgrader.web.SchemaCheckedBody;
-import io.upgrader.web.StorableInput;
-import org.springframework.http.HttpStatus;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
+import io.upgrader.error.UnavailableException;
+import io.upgrader.input.Identifiers;
+import io.upgrader.input.StorableInput;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -105,18 +106,18 @@ public class BulkUpgradeController {
         try {
             sender.send(batchId);
         } catch (BulkBatchSender.NotSentException e) {
-            throw notPublished(batchId);
+            throw notPublished(batchId, e);
         }
         return ResponseEntity.accepted().location(URI.create("/api/workflow/upgrade/bulk/" + batchId))
                 .body(new Accepted(batchId, BulkBatch.State.EXPANDING));
     }
 
     /** The batch is recorded: the resumer sends it again once its cursor stood still for resume-after. */
-    private ApiException notPublished(String batchId) {
-        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Bulk upgrade " + batchId + " is recorded but could"
+    private UnavailableException notPublished(String batchId, BulkBatchSender.NotSentException cause) {
+        return new UnavailableException("Bulk upgrade " + batchId + " is recorded but could"
                 + " not be handed to Kafka within " + sender.sendTimeout().toSeconds() + "s; it will be resumed"
                 + " automatically within about " + properties.resumeAfter().toSeconds() + "s (progress at "
-                + "/api/workflow/upgrade/bulk/" + batchId + "); retrying starts another batch", true, List.of());
+                + "/api/workflow/upgrade/bulk/" + batchId + "); retrying starts another batch", cause);
     }
 
     @GetMapping("/{batchId}")
@@ -128,10 +129,10 @@ public class BulkUpgradeController {
         }
         int limit = rejectionsLimit == null ? MAX_LISTED : rejectionsLimit;
         if (limit < 1 || limit > MAX_LISTED) {
-            throw ApiException.badRequest("rejectionsLimit", "rejectionsLimit must be between 1 and " + MAX_LISTED);
+            throw InvalidInputException.of("rejectionsLimit", "rejectionsLimit must be between 1 and " + MAX_LISTED);
         }
         BulkBatch batch = batches.find(Identifiers.check("batchId", batchId))
-                .orElseThrow(() -> ApiException.notFound("Bulk upgrade " + batchId + " not found"));
+                .orElseThrow(() -> new NotFoundException("Bulk upgrade " + batchId + " not found"));
         // Counters kept with the batch: one read, however many commands it has.
         long applied = batch.applied();
         long noop = batch.noop();
@@ -151,17 +152,17 @@ public class BulkUpgradeController {
 
     private WorkflowDef check(BulkUpgradeRequest request) {
         if (request.name() == null || request.name().isBlank()) {
-            throw ApiException.badRequest("name", "name is required");
+            throw InvalidInputException.of("name", "name is required");
         }
         if (request.toVersion() == null || request.toVersion() < 1) {
-            throw ApiException.badRequest("toVersion", "toVersion must be an integer of at least 1");
+            throw InvalidInputException.of("toVersion", "toVersion must be an integer of at least 1");
         }
         for (int i = 0; i < request.workflowIds().size(); i++) {
             Identifiers.check("workflowIds[" + i + "]", request.workflowIds().get(i));
         }
         StorableInput.require("taskOutput", request.taskOutput());
         StorableInput.require("workflowInput", request.workflowInput());
-        return definitions.find(request.name(), request.toVersion()).orElseThrow(() -> ApiException.badRequest(
+        return definitions.find(request.name(), request.toVersion()).orElseThrow(() -> InvalidInputException.of(
                 "toVersion", "Workflow definition '" + request.name() + "' has no version " + request.toVersion()));
     }
 

@@ -1,8 +1,9 @@
 package io.upgrader.definition;
 
-import io.upgrader.web.ApiException;
-import io.upgrader.web.ErrorBody;
-import org.springframework.http.HttpStatus;
+import io.upgrader.error.ConflictException;
+import io.upgrader.error.FieldError;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -38,7 +39,7 @@ public class DefinitionController {
         if (overwrite) {
             definitions.upsert(checked, now);
         } else if (!definitions.register(checked.withTimestamps(now, now))) {
-            throw ApiException.conflict("Workflow definition " + checked.name() + " version " + checked.version()
+            throw new ConflictException("Workflow definition " + checked.name() + " version " + checked.version()
                     + " already exists");
         }
     }
@@ -57,7 +58,7 @@ public class DefinitionController {
     @GetMapping("/{name}")
     public WorkflowDef get(@PathVariable String name, @RequestParam(required = false) Integer version) {
         return (version == null ? definitions.latest(name) : definitions.find(name, version))
-                .orElseThrow(() -> ApiException.notFound("No such workflow defined. name=" + name
+                .orElseThrow(() -> new NotFoundException("No such workflow defined. name=" + name
                         + (version == null ? "" : ", version=" + version)));
     }
 
@@ -77,19 +78,19 @@ public class DefinitionController {
     @DeleteMapping("/{name}/{version}")
     public void delete(@PathVariable String name, @PathVariable int version) {
         if (!definitions.delete(name, version)) {
-            throw ApiException.notFound("No such workflow defined. name=" + name + ", version=" + version);
+            throw new NotFoundException("No such workflow defined. name=" + name + ", version=" + version);
         }
     }
 
     private static WorkflowDef checked(WorkflowDef definition, String pathPrefix) {
         if (definition == null) {
-            throw ApiException.badRequest(pathPrefix + "body", "workflow definition is missing");
+            throw InvalidInputException.of(pathPrefix + "body", "workflow definition is missing");
         }
-        List<ErrorBody.ValidationError> errors = DefinitionRules.check(definition).stream()
-                .map(e -> new ErrorBody.ValidationError(pathPrefix + e.path(), e.message())).toList();
+        List<FieldError> errors = DefinitionRules.check(definition).stream()
+                .map(e -> new FieldError(pathPrefix + e.path(), e.message())).toList();
         if (!errors.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid workflow definition: " + errors.get(0).message()
-                    + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""), false, errors);
+            throw new InvalidInputException("Invalid workflow definition: " + errors.get(0).message()
+                    + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""), errors);
         }
         return definition.version() == null ? definition.withVersion(1) : definition;
     }

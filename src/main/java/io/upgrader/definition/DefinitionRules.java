@@ -1,7 +1,7 @@
 package io.upgrader.definition;
 
 import io.upgrader.mongo.StorableValues;
-import io.upgrader.web.ErrorBody.ValidationError;
+import io.upgrader.error.FieldError;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,61 +22,61 @@ public final class DefinitionRules {
     private DefinitionRules() {
     }
 
-    public static List<ValidationError> check(WorkflowDef definition) {
-        List<ValidationError> errors = new ArrayList<>();
+    public static List<FieldError> check(WorkflowDef definition) {
+        List<FieldError> errors = new ArrayList<>();
         if (definition.name() == null || definition.name().isBlank()) {
-            errors.add(new ValidationError("name", "name is required"));
+            errors.add(new FieldError("name", "name is required"));
         }
         if (definition.version() != null && definition.version() < 1) {
-            errors.add(new ValidationError("version", "version must be at least 1"));
+            errors.add(new FieldError("version", "version must be at least 1"));
         }
         if (definition.tasks().isEmpty()) {
-            errors.add(new ValidationError("tasks", "a workflow definition needs at least one task"));
+            errors.add(new FieldError("tasks", "a workflow definition needs at least one task"));
         }
         sequence(definition.tasks(), "tasks", false, new HashSet<>(), errors);
         StorableValues.check("outputParameters", definition.outputParameters())
-                .ifPresent(p -> errors.add(new ValidationError(p.path(), p.path() + " " + p.message())));
+                .ifPresent(p -> errors.add(new FieldError(p.path(), p.path() + " " + p.message())));
         return errors;
     }
 
     private static void sequence(List<WorkflowTask> tasks, String path, boolean inLoop, Set<String> refs,
-                                 List<ValidationError> errors) {
+                                 List<FieldError> errors) {
         for (int i = 0; i < tasks.size(); i++) {
             String at = path + "[" + i + "]";
             WorkflowTask task = tasks.get(i);
             if (task == null) {
-                errors.add(new ValidationError(at, "task must not be null"));
+                errors.add(new FieldError(at, "task must not be null"));
                 continue;
             }
             task(task, at, inLoop, refs, errors);
             if (isFork(task) && (i + 1 >= tasks.size() || tasks.get(i + 1) == null
                     || !tasks.get(i + 1).isType(TaskType.JOIN))) {
-                errors.add(new ValidationError(at, "task " + task.taskReferenceName() + " is a " + task.type()
+                errors.add(new FieldError(at, "task " + task.taskReferenceName() + " is a " + task.type()
                         + " and must be followed by a JOIN in the same list"));
             }
         }
     }
 
     private static void task(WorkflowTask task, String at, boolean inLoop, Set<String> refs,
-                             List<ValidationError> errors) {
+                             List<FieldError> errors) {
         String ref = task.taskReferenceName();
         if (task.name() == null || task.name().isBlank()) {
-            errors.add(new ValidationError(at + ".name", "task name is required"));
+            errors.add(new FieldError(at + ".name", "task name is required"));
         }
         if (ref == null || ref.isBlank()) {
-            errors.add(new ValidationError(at + ".taskReferenceName", "taskReferenceName is required"));
+            errors.add(new FieldError(at + ".taskReferenceName", "taskReferenceName is required"));
         } else if (!refs.add(ref)) {
-            errors.add(new ValidationError(at + ".taskReferenceName",
+            errors.add(new FieldError(at + ".taskReferenceName",
                     "taskReferenceName " + ref + " is used twice; it must be unique in the whole definition"));
         } else if (ref.matches(".*__\\d+")) {
-            errors.add(new ValidationError(at + ".taskReferenceName", "taskReferenceName " + ref
+            errors.add(new FieldError(at + ".taskReferenceName", "taskReferenceName " + ref
                     + " ends like a loop iteration (__N), which the runtime appends itself"));
         }
         StorableValues.check(at + ".inputParameters", task.inputParameters())
-                .ifPresent(p -> errors.add(new ValidationError(p.path(), p.path() + " " + p.message())));
+                .ifPresent(p -> errors.add(new FieldError(p.path(), p.path() + " " + p.message())));
         TaskType type = TaskType.of(task.type()).orElse(null);
         if (type == null) {
-            errors.add(new ValidationError(at + ".type", "task " + ref + " has type " + task.type()
+            errors.add(new FieldError(at + ".type", "task " + ref + " has type " + task.type()
                     + ", which this runtime does not run; supported: " + Arrays.toString(TaskType.values())));
             return;
         }
@@ -91,7 +91,7 @@ public final class DefinitionRules {
             case DO_WHILE -> loopTask(task, at, inLoop, refs, errors);
             case SUB_WORKFLOW -> {
                 if (task.subWorkflowParam() == null) {
-                    errors.add(new ValidationError(at + ".subWorkflowParam", "task " + ref
+                    errors.add(new FieldError(at + ".subWorkflowParam", "task " + ref
                             + " is a SUB_WORKFLOW and needs subWorkflowParam {name, version}"));
                 } else {
                     require(task.subWorkflowParam().name(), at + ".subWorkflowParam.name", ref, errors);
@@ -106,16 +106,16 @@ public final class DefinitionRules {
             }
         }
         if (!type.isContainer() && type != TaskType.SWITCH && type != TaskType.DECISION && !task.children().isEmpty()) {
-            errors.add(new ValidationError(at, "task " + ref + " is a " + type
+            errors.add(new FieldError(at, "task " + ref + " is a " + type
                     + " and cannot hold decisionCases, defaultCase, forkTasks or loopOver"));
         }
     }
 
     private static void switchTask(WorkflowTask task, String at, boolean inLoop, Set<String> refs,
-                                   List<ValidationError> errors) {
+                                   List<FieldError> errors) {
         String evaluator = task.evaluatorType() == null ? "value-param" : task.evaluatorType();
         if (!EVALUATORS.contains(evaluator)) {
-            errors.add(new ValidationError(at + ".evaluatorType", "task " + task.taskReferenceName()
+            errors.add(new FieldError(at + ".evaluatorType", "task " + task.taskReferenceName()
                     + " has evaluatorType " + evaluator + "; supported: value-param, javascript, graaljs"));
         }
         require(task.expression(), at + ".expression", task.taskReferenceName(), errors);
@@ -123,16 +123,16 @@ public final class DefinitionRules {
     }
 
     private static void decisionTask(WorkflowTask task, String at, boolean inLoop, Set<String> refs,
-                                     List<ValidationError> errors) {
+                                     List<FieldError> errors) {
         if (blank(task.caseValueParam()) && blank(task.caseExpression())) {
-            errors.add(new ValidationError(at + ".caseValueParam", "task " + task.taskReferenceName()
+            errors.add(new FieldError(at + ".caseValueParam", "task " + task.taskReferenceName()
                     + " is a DECISION and needs caseValueParam or caseExpression"));
         }
         cases(task, at, inLoop, refs, errors);
     }
 
     private static void cases(WorkflowTask task, String at, boolean inLoop, Set<String> refs,
-                              List<ValidationError> errors) {
+                              List<FieldError> errors) {
         if (task.decisionCases() != null) {
             for (Map.Entry<String, List<WorkflowTask>> entry : task.decisionCases().entrySet()) {
                 sequence(entry.getValue() == null ? List.of() : entry.getValue(),
@@ -145,16 +145,16 @@ public final class DefinitionRules {
     }
 
     private static void forkTask(WorkflowTask task, String at, boolean inLoop, Set<String> refs,
-                                 List<ValidationError> errors) {
+                                 List<FieldError> errors) {
         if (task.forkTasks() == null || task.forkTasks().isEmpty()) {
-            errors.add(new ValidationError(at + ".forkTasks", "task " + task.taskReferenceName()
+            errors.add(new FieldError(at + ".forkTasks", "task " + task.taskReferenceName()
                     + " is a FORK_JOIN and needs forkTasks, a list of branches (each a list of tasks)"));
             return;
         }
         for (int b = 0; b < task.forkTasks().size(); b++) {
             List<WorkflowTask> branch = task.forkTasks().get(b);
             if (branch == null || branch.isEmpty()) {
-                errors.add(new ValidationError(at + ".forkTasks[" + b + "]", "branch " + b + " of "
+                errors.add(new FieldError(at + ".forkTasks[" + b + "]", "branch " + b + " of "
                         + task.taskReferenceName() + " must be a non-empty list of tasks"));
                 continue;
             }
@@ -163,14 +163,14 @@ public final class DefinitionRules {
     }
 
     private static void loopTask(WorkflowTask task, String at, boolean inLoop, Set<String> refs,
-                                 List<ValidationError> errors) {
+                                 List<FieldError> errors) {
         if (inLoop) {
-            errors.add(new ValidationError(at, "task " + task.taskReferenceName()
+            errors.add(new FieldError(at, "task " + task.taskReferenceName()
                     + " is a DO_WHILE inside another DO_WHILE's loopOver, which this runtime does not run"));
         }
         require(task.loopCondition(), at + ".loopCondition", task.taskReferenceName(), errors);
         if (task.loopOver() == null || task.loopOver().isEmpty()) {
-            errors.add(new ValidationError(at + ".loopOver", "task " + task.taskReferenceName()
+            errors.add(new FieldError(at + ".loopOver", "task " + task.taskReferenceName()
                     + " is a DO_WHILE and needs loopOver, a non-empty list of tasks"));
             return;
         }
@@ -181,9 +181,9 @@ public final class DefinitionRules {
         return task.isType(TaskType.FORK_JOIN) || task.isType(TaskType.FORK_JOIN_DYNAMIC);
     }
 
-    private static void require(String value, String path, String ref, List<ValidationError> errors) {
+    private static void require(String value, String path, String ref, List<FieldError> errors) {
         if (blank(value)) {
-            errors.add(new ValidationError(path, "task " + ref + " needs " + path.substring(path.lastIndexOf('.') + 1)));
+            errors.add(new FieldError(path, "task " + ref + " needs " + path.substring(path.lastIndexOf('.') + 1)));
         }
     }
 

@@ -1,7 +1,8 @@
 package io.upgrader.definition;
 
-import io.upgrader.web.ApiException;
-import io.upgrader.web.StorableInput;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
+import io.upgrader.input.StorableInput;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -46,20 +47,20 @@ public class TaskDefController {
 
     @GetMapping("/{name}")
     public Map<String, Object> get(@PathVariable String name) {
-        return taskDefs.find(name).orElseThrow(() -> ApiException.notFound("No such task definition: " + name));
+        return taskDefs.find(name).orElseThrow(() -> new NotFoundException("No such task definition: " + name));
     }
 
     @DeleteMapping("/{name}")
     public void delete(@PathVariable String name) {
         if (!taskDefs.delete(name)) {
-            throw ApiException.notFound("No such task definition: " + name);
+            throw new NotFoundException("No such task definition: " + name);
         }
     }
 
     /** @param prefix "" for a single definition, "[i]" for the i-th of a list */
     private static void check(Map<String, Object> taskDef, String prefix) {
         if (taskDef == null || !(taskDef.get("name") instanceof String name) || name.isBlank()) {
-            throw ApiException.badRequest(prefix.isEmpty() ? "name" : prefix + ".name",
+            throw InvalidInputException.of(prefix.isEmpty() ? "name" : prefix + ".name",
                     "a task definition needs a name");
         }
         StorableInput.require(prefix, taskDef);

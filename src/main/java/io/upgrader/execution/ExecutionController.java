@@ -3,11 +3,11 @@ package io.upgrader.execution;
 import io.upgrader.definition.DefinitionRules;
 import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
-import io.upgrader.web.ApiException;
-import io.upgrader.web.ErrorBody;
-import io.upgrader.web.Identifiers;
-import io.upgrader.web.StorableInput;
-import org.springframework.http.HttpStatus;
+import io.upgrader.error.FieldError;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
+import io.upgrader.input.Identifiers;
+import io.upgrader.input.StorableInput;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -38,7 +38,7 @@ public class ExecutionController {
     @PostMapping(produces = MediaType.TEXT_PLAIN_VALUE)
     public String start(@RequestBody StartWorkflowRequest request) {
         if (request.name() == null || request.name().isBlank()) {
-            throw ApiException.badRequest("name", "name is required");
+            throw InvalidInputException.of("name", "name is required");
         }
         StorableInput.require("input", request.input());
         WorkflowDef definition = request.workflowDef() != null ? adHoc(request.workflowDef())
@@ -59,7 +59,7 @@ public class ExecutionController {
     @GetMapping("/{workflowId}")
     public Workflow get(@PathVariable String workflowId, @RequestParam(defaultValue = "true") boolean includeTasks) {
         Workflow workflow = executions.find(Identifiers.checkWorkflowId(workflowId))
-                .orElseThrow(() -> ApiException.notFound("Workflow " + workflowId + " not found"));
+                .orElseThrow(() -> new NotFoundException("Workflow " + workflowId + " not found"));
         return includeTasks ? workflow : workflow.withoutTasks();
     }
 
@@ -86,21 +86,20 @@ public class ExecutionController {
     @DeleteMapping("/{workflowId}/remove")
     public void remove(@PathVariable String workflowId) {
         if (!executions.remove(Identifiers.checkWorkflowId(workflowId))) {
-            throw ApiException.notFound("Workflow " + workflowId + " not found");
+            throw new NotFoundException("Workflow " + workflowId + " not found");
         }
     }
 
     private WorkflowDef definition(String name, Integer version) {
         return (version == null ? definitions.latest(name) : definitions.find(name, version))
-                .orElseThrow(() -> ApiException.notFound("No such workflow defined. name=" + name
+                .orElseThrow(() -> new NotFoundException("No such workflow defined. name=" + name
                         + (version == null ? "" : ", version=" + version)));
     }
 
     private static WorkflowDef adHoc(WorkflowDef definition) {
-        List<ErrorBody.ValidationError> errors = DefinitionRules.check(definition);
+        List<FieldError> errors = DefinitionRules.check(definition);
         if (!errors.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid workflowDef: " + errors.get(0).message(), false,
-                    errors);
+            throw new InvalidInputException("Invalid workflowDef: " + errors.get(0).message(), errors);
         }
         return definition.version() == null ? definition.withVersion(1) : definition;
     }

@@ -1,6 +1,7 @@
 package io.upgrader.execution;
 
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.error.DomainException;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -40,9 +41,9 @@ public class Executions {
     }
 
     /** Thrown when an execution kept changing under every attempt; the caller may retry. */
-    public static class ConcurrentChangeException extends RuntimeException {
+    public static class ConcurrentChangeException extends DomainException {
         public ConcurrentChangeException(String message) {
-            super(message);
+            super(Kind.CONCURRENT_CHANGE, message);
         }
     }
 

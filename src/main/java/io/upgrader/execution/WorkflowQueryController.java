@@ -1,8 +1,9 @@
 package io.upgrader.execution;
 
-import io.upgrader.web.ApiException;
-import io.upgrader.web.Identifiers;
-import io.upgrader.web.StorableInput;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
+import io.upgrader.input.Identifiers;
+import io.upgrader.input.StorableInput;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -63,20 +64,20 @@ public class WorkflowQueryController {
                                                 @RequestParam(defaultValue = "*") String freeText,
                                                 @RequestParam(required = false) String query) {
         if (start < 0) {
-            throw ApiException.badRequest("start", "start must not be negative");
+            throw InvalidInputException.of("start", "start must not be negative");
         }
         if (size < 0 || size > MAX_PAGE) {
-            throw ApiException.badRequest("size", "size must be between 0 and " + MAX_PAGE);
+            throw InvalidInputException.of("size", "size must be between 0 and " + MAX_PAGE);
         }
         if (!freeText.isBlank() && !freeText.trim().equals("*")) {
-            throw ApiException.badRequest("freeText", "freeText search is not supported; use freeText=* and "
+            throw InvalidInputException.of("freeText", "freeText search is not supported; use freeText=* and "
                     + "query (workflowType, version, status, workflowId, correlationId with = or IN, joined by AND)");
         }
         WorkflowSearchQuery.Criteria criteria;
         try {
             criteria = WorkflowSearchQuery.parse(query);
         } catch (WorkflowSearchQuery.Unsupported e) {
-            throw ApiException.badRequest("query", e.getMessage());
+            throw InvalidInputException.of("query", e.getMessage());
         }
         WorkflowSearch.Page page = search.search(criteria, sort(sort), start, size);
         return new SearchResult<>(page.totalHits(),
@@ -89,13 +90,13 @@ public class WorkflowQueryController {
                                              @RequestParam(defaultValue = "15") int count,
                                              @RequestParam(required = false) List<String> status) {
         if (start < 0) {
-            throw ApiException.badRequest("start", "start must not be negative");
+            throw InvalidInputException.of("start", "start must not be negative");
         }
         if (count < 0 || count > MAX_PAGE) {
-            throw ApiException.badRequest("count", "count must be between 0 and " + MAX_PAGE);
+            throw InvalidInputException.of("count", "count must be between 0 and " + MAX_PAGE);
         }
         Workflow workflow = executions.find(Identifiers.checkWorkflowId(workflowId))
-                .orElseThrow(() -> ApiException.notFound("Workflow " + workflowId + " not found"));
+                .orElseThrow(() -> new NotFoundException("Workflow " + workflowId + " not found"));
         Set<TaskStatus> wanted = statuses(status);
         List<Task> matching = workflow.tasks().stream()
                 .filter(task -> wanted.isEmpty() || wanted.contains(task.status())).toList();
@@ -128,7 +129,7 @@ public class WorkflowQueryController {
                 try {
                     statuses.add(TaskStatus.valueOf(name.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    throw ApiException.badRequest("status", "Unknown task status '" + name.trim() + "'; one of "
+                    throw InvalidInputException.of("status", "Unknown task status '" + name.trim() + "'; one of "
                             + java.util.Arrays.toString(TaskStatus.values()));
                 }
             }
@@ -145,7 +146,7 @@ public class WorkflowQueryController {
         String field = SORT_FIELDS.get(parts[0].trim());
         String direction = parts.length > 1 ? parts[1].trim().toUpperCase(Locale.ROOT) : "ASC";
         if (field == null || parts.length > 2 || !(direction.equals("ASC") || direction.equals("DESC"))) {
-            throw ApiException.badRequest("sort", "Unsupported sort '" + sort + "': one field of "
+            throw InvalidInputException.of("sort", "Unsupported sort '" + sort + "': one field of "
                     + new java.util.TreeSet<>(SORT_FIELDS.keySet()) + ", optionally :ASC or :DESC");
         }
         return new WorkflowSearch.Sort(field, direction.equals("ASC"));

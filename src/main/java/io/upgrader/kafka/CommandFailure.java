@@ -6,10 +6,7 @@ import com.mongodb.MongoNodeIsRecoveringException;
 import com.mongodb.MongoNotPrimaryException;
 import com.mongodb.MongoSocketException;
 import com.mongodb.MongoTimeoutException;
-import io.upgrader.execution.ExecutionRejected;
-import io.upgrader.execution.Executions;
-import io.upgrader.upgrade.UpgradeApplier;
-import io.upgrader.upgrade.UpgradeRequests;
+import io.upgrader.error.DomainException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.springframework.dao.TransientDataAccessException;
 
@@ -17,9 +14,11 @@ import org.springframework.dao.TransientDataAccessException;
  * Why applying a command failed, decided in one place; the consumer's answer depends only on this:
  * <ul>
  *     <li>{@link #INVALID_RECORD}: the record is not a command; dead-letter topic at once.</li>
- *     <li>{@link #DOMAIN}: the command cannot apply for a reason of its own; REJECTED with that reason.</li>
- *     <li>{@link #INFRASTRUCTURE}: MongoDB or Kafka unreachable or slow (or a storm of concurrent writes);
- *     retried for as long as it takes, never skipped.</li>
+ *     <li>{@link #DOMAIN}: the command cannot apply for a reason of its own, a {@link DomainException} that is
+ *     not retryable (the upgrade rejected, the execution missing or ended); REJECTED with that reason.</li>
+ *     <li>{@link #INFRASTRUCTURE}: MongoDB or Kafka unreachable or slow, or a retryable
+ *     {@link DomainException} (a storm of concurrent writes); retried for as long as it takes, never skipped.
+ *     The same retryable flag HTTP callers get in the error body.</li>
  *     <li>{@link #UNEXPECTED}: anything else (a bug, a stored document the mapper cannot read); retried a bounded
  *     number of times, then REJECTED with "internal error" and dead-lettered for operators.</li>
  * </ul>
@@ -41,7 +40,7 @@ public enum CommandFailure {
             if (isInfrastructure(cause)) {
                 return INFRASTRUCTURE;
             }
-            domain |= cause instanceof ExecutionRejected || cause instanceof UpgradeRequests.UpgradeRejectedException;
+            domain |= cause instanceof DomainException;
         }
         return domain ? DOMAIN : UNEXPECTED;
     }
@@ -59,9 +58,8 @@ public enum CommandFailure {
                 || cause instanceof InterruptedException
                 || cause instanceof TransientDataAccessException
                 || cause instanceof org.springframework.dao.DataAccessResourceFailureException
-                // Concurrent writes kept winning: the next attempt plans again on fresh state.
-                || cause instanceof UpgradeApplier.ConcurrentUpdateException
-                || cause instanceof Executions.ConcurrentChangeException;
+                // Concurrent writes kept winning, a dependency did not answer: the next attempt reads fresh state.
+                || (cause instanceof DomainException domain && domain.retryable());
     }
 
     private static Throwable next(Throwable cause) {

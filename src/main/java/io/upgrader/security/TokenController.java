@@ -1,13 +1,11 @@
 package io.upgrader.security;
 
-import io.upgrader.web.ApiException;
-import org.springframework.http.HttpStatus;
+import io.upgrader.error.DomainException;
+import io.upgrader.error.InvalidInputException;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-
-import java.util.List;
 
 /** Orkes' token endpoint: an application key and secret in, a short-lived JWT for X-Authorization out. */
 @RestController
@@ -41,12 +39,18 @@ public class TokenController {
     @PostMapping
     public TokenResponse token(@RequestBody TokenRequest request) {
         if (request.keyId() == null || request.keySecret() == null) {
-            throw ApiException.badRequest(request.keyId() == null ? "keyId" : "keySecret",
+            throw InvalidInputException.of(request.keyId() == null ? "keyId" : "keySecret",
                     "keyId and keySecret are required");
         }
         return credentials.checkKey(request.keyId(), request.keySecret())
                 .map(keyId -> new TokenResponse(tokens.issue(keyId)))
-                .orElseThrow(() -> new ApiException(HttpStatus.UNAUTHORIZED, "Unknown key or wrong secret", false,
-                        List.of()));
+                .orElseThrow(UnknownKeyException::new);
+    }
+
+    /** A 401 that does not say which of the two was wrong, so that key ids cannot be probed. */
+    static final class UnknownKeyException extends DomainException {
+        UnknownKeyException() {
+            super(Kind.UNAUTHENTICATED, "Unknown key or wrong secret");
+        }
     }
 }

@@ -5,9 +5,9 @@ import io.upgrader.execution.Executions;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskResult;
 import io.upgrader.execution.Workflow;
-import io.upgrader.web.ApiException;
-import io.upgrader.web.Identifiers;
-import io.upgrader.web.StorableInput;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.input.Identifiers;
+import io.upgrader.input.StorableInput;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -96,7 +96,7 @@ public class TaskByReferenceController {
         try {
             return TaskResult.Status.valueOf(status.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("status", "Unknown task status '" + status + "': one of "
+            throw InvalidInputException.of("status", "Unknown task status '" + status + "': one of "
                     + Arrays.toString(TaskResult.Status.values()));
         }
     }

@@ -3,8 +3,9 @@ package io.upgrader.task;
 import io.upgrader.execution.Executions;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskResult;
-import io.upgrader.web.ApiException;
-import io.upgrader.web.StorableInput;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
+import io.upgrader.input.StorableInput;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -59,7 +60,7 @@ public class TaskController {
                                 @RequestParam(defaultValue = "1") int count,
                                 @RequestParam(defaultValue = "100") int timeout) {
         if (count < 1 || count > maxBatch) {
-            throw ApiException.badRequest("count", "count must be between 1 and " + maxBatch);
+            throw InvalidInputException.of("count", "count must be between 1 and " + maxBatch);
         }
         long deadline = System.nanoTime() + Math.min(Math.max(timeout, 0) * 1_000_000L, maxWait.toNanos());
         while (true) {
@@ -75,10 +76,10 @@ public class TaskController {
     @PostMapping(produces = MediaType.TEXT_PLAIN_VALUE)
     public String update(@RequestBody TaskResult result) {
         if (result.taskId() == null || result.taskId().isBlank()) {
-            throw ApiException.badRequest("taskId", "taskId is required");
+            throw InvalidInputException.of("taskId", "taskId is required");
         }
         if (result.status() == null) {
-            throw ApiException.badRequest("status", "status is required: IN_PROGRESS, COMPLETED, FAILED or "
+            throw InvalidInputException.of("status", "status is required: IN_PROGRESS, COMPLETED, FAILED or "
                     + "FAILED_WITH_TERMINAL_ERROR");
         }
         StorableInput.require("outputData", result.outputData());
@@ -88,7 +89,7 @@ public class TaskController {
 
     @GetMapping("/{taskId}")
     public Task get(@PathVariable String taskId) {
-        return executions.findTask(taskId).orElseThrow(() -> ApiException.notFound("Task " + taskId + " not found"));
+        return executions.findTask(taskId).orElseThrow(() -> new NotFoundException("Task " + taskId + " not found"));
     }
 
     private static String worker(String workerId) {

@@ -1,5 +1,7 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.error.FieldError;
+
 import java.util.List;
 
 /** Why an upgrade cannot be applied to the state it was checked against. */
@@ -16,10 +18,6 @@ public record Rejection(Reason reason, String message, List<FieldError> fieldErr
         INVALID_TASK_MAPPING,
         /** A running task would move into or out of a loop, or running tasks would no longer be parallel. */
         INCOMPATIBLE_STRUCTURE
-    }
-
-    /** A request field and what is wrong with it, for Conductor's validationErrors. */
-    public record FieldError(String path, String message) {
     }
 
     public Rejection {

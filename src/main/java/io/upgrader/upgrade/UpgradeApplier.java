@@ -2,6 +2,7 @@ package io.upgrader.upgrade;
 
 import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.error.DomainException;
 import io.upgrader.execution.ExecutionChanges;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.UpgradeHistoryEntry;
@@ -305,9 +306,9 @@ public class UpgradeApplier {
     }
 
     /** Retryable: the command is delivered again later and planned against the state it then finds. */
-    public static class ConcurrentUpdateException extends RuntimeException {
+    public static class ConcurrentUpdateException extends DomainException {
         public ConcurrentUpdateException(String message) {
-            super(message);
+            super(Kind.CONCURRENT_CHANGE, message);
         }
     }
 }

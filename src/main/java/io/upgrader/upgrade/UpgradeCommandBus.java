@@ -1,5 +1,7 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.error.UnavailableException;
+
 /** Carries commands to whichever instance applies them (the command topic). */
 public interface UpgradeCommandBus {
 
@@ -15,7 +17,8 @@ public interface UpgradeCommandBus {
         commands.forEach(this::publish);
     }
 
-    class CommandNotPublishedException extends RuntimeException {
+    /** Retryable: the command may be recorded, and a retry with the same Idempotency-Key publishes it again. */
+    class CommandNotPublishedException extends UnavailableException {
         public CommandNotPublishedException(String message, Throwable cause) {
             super(message, cause);
         }

@@ -1,12 +1,10 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.web.ApiException;
-import io.upgrader.web.ErrorBody.ValidationError;
-import io.upgrader.web.Identifiers;
-import org.springframework.http.HttpStatus;
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
+import io.upgrader.input.Identifiers;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -72,10 +70,10 @@ public class UpgradeController {
             @RequestParam(required = false) Integer waitForSeconds) {
         Identifiers.checkWorkflowId(workflowId);
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 256)) {
-            throw ApiException.badRequest("Idempotency-Key", "Idempotency-Key must be 1 to 256 characters");
+            throw InvalidInputException.of("Idempotency-Key", "Idempotency-Key must be 1 to 256 characters");
         }
         if (waitForSeconds != null && (waitForSeconds < 0 || waitForSeconds > MAX_WAIT_SECONDS)) {
-            throw ApiException.badRequest("waitForSeconds", "waitForSeconds must be between 0 and "
+            throw InvalidInputException.of("waitForSeconds", "waitForSeconds must be between 0 and "
                     + MAX_WAIT_SECONDS);
         }
         UpgradeRequest request = UpgradeRequestBody.read(json, body);
@@ -93,8 +91,10 @@ public class UpgradeController {
             URI location = accepted.getHeaders().getLocation();
             return switch (outcome.status()) {
                 case APPLIED, NOOP -> ResponseEntity.ok().location(location).body(outcome);
-                case REJECTED -> error(new ApiException(statusFor(outcome.rejection()), outcome.reason(), false,
-                        List.of()));
+                // As a rejection at request time would have been answered, but without field errors: the
+                // consumer records only the reason.
+                case REJECTED -> throw new UpgradeRequests.UpgradeRejectedException(
+                        new Rejection(outcome.rejection(), outcome.reason(), List.of()));
                 case ACCEPTED -> ResponseEntity.accepted().location(location).body(pending);
             };
         }
@@ -114,7 +114,7 @@ public class UpgradeController {
     @GetMapping("/{workflowId}/upgrades")
     public List<UpgradeHistoryEntry> history(@PathVariable String workflowId) {
         Workflow workflow = executions.find(Identifiers.checkWorkflowId(workflowId))
-                .orElseThrow(() -> ApiException.notFound("Workflow " + workflowId + " not found"));
+                .orElseThrow(() -> new NotFoundException("Workflow " + workflowId + " not found"));
         List<UpgradeHistoryEntry> newestFirst = new ArrayList<>(workflow.upgradeHistory());
         Collections.reverse(newestFirst);
         return newestFirst;
@@ -135,42 +135,10 @@ public class UpgradeController {
                 List.of(), List.of());
     }
 
-    private static HttpStatus statusFor(Rejection.Reason reason) {
-        return reason == Rejection.Reason.NOT_UPGRADABLE_STATUS || reason == Rejection.Reason.NO_RUNNING_TASK
-                ? HttpStatus.CONFLICT : HttpStatus.BAD_REQUEST;
-    }
-
     @GetMapping("/upgrades/{commandId}")
     public UpgradeStatus status(@PathVariable String commandId) {
         Identifiers.check("commandId", commandId);
         return statuses.find(commandId)
-                .orElseThrow(() -> ApiException.notFound("Upgrade command " + commandId + " not found"));
-    }
-
-    @ExceptionHandler(UpgradeRequests.UpgradeRejectedException.class)
-    ResponseEntity<io.upgrader.web.ErrorBody> rejected(UpgradeRequests.UpgradeRejectedException e) {
-        Rejection rejection = e.rejection();
-        return error(new ApiException(statusFor(rejection.reason()), rejection.message(), false, rejection.fieldErrors().stream()
-                .map(f -> new ValidationError(f.path(), f.message())).toList()));
-    }
-
-    @ExceptionHandler(UpgradeRequests.IdempotencyKeyReusedException.class)
-    ResponseEntity<io.upgrader.web.ErrorBody> keyReused(UpgradeRequests.IdempotencyKeyReusedException e) {
-        return error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage(), false,
-                List.of(new ValidationError("Idempotency-Key", e.getMessage()))));
-    }
-
-    @ExceptionHandler(UpgradeCommandBus.CommandNotPublishedException.class)
-    ResponseEntity<io.upgrader.web.ErrorBody> notPublished(UpgradeCommandBus.CommandNotPublishedException e) {
-        return error(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), true, List.of()));
-    }
-
-    @ExceptionHandler(UpgradeOutcomes.TooManyWaitersException.class)
-    ResponseEntity<io.upgrader.web.ErrorBody> tooManyWaiters(UpgradeOutcomes.TooManyWaitersException e) {
-        return error(new ApiException(HttpStatus.TOO_MANY_REQUESTS, e.getMessage(), true, List.of()));
-    }
-
-    private static ResponseEntity<io.upgrader.web.ErrorBody> error(ApiException e) {
-        return ResponseEntity.status(e.status()).contentType(MediaType.APPLICATION_JSON).body(e.body());
+                .orElseThrow(() -> new NotFoundException("Upgrade command " + commandId + " not found"));
     }
 }

@@ -1,5 +1,7 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.error.DomainException;
+
 import java.time.Duration;
 
 /**
@@ -31,9 +33,9 @@ public interface UpgradeOutcomes {
     }
 
     /** Retryable: as many requests as allowed are already waiting on this instance. */
-    class TooManyWaitersException extends RuntimeException {
+    class TooManyWaitersException extends DomainException {
         public TooManyWaitersException(String message) {
-            super(message);
+            super(Kind.TOO_MANY_REQUESTS, message);
         }
     }
 }

@@ -10,7 +10,7 @@ import io.upgrader.execution.TaskStatus;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
-import io.upgrader.upgrade.Rejection.FieldError;
+import io.upgrader.error.FieldError;
 import io.upgrader.upgrade.Rejection.Reason;
 
 import java.nio.charset.StandardCharsets;

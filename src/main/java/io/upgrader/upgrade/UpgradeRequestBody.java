@@ -1,8 +1,8 @@
 package io.upgrader.upgrade;
 
 import io.upgrader.contract.ContractSchema;
-import io.upgrader.web.SchemaCheckedBody;
-import io.upgrader.web.StorableInput;
+import io.upgrader.contract.SchemaCheckedBody;
+import io.upgrader.input.StorableInput;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -12,7 +12,7 @@ public final class UpgradeRequestBody {
     private UpgradeRequestBody() {
     }
 
-    /** @throws io.upgrader.web.ApiException a 400 naming the offending field */
+    /** @throws io.upgrader.error.InvalidInputException naming the offending field */
     public static UpgradeRequest read(JsonMapper json, JsonNode body) {
         SchemaCheckedBody.require(ContractSchema.UPGRADE_REQUEST, body, "upgrade request");
         UpgradeRequest request = json.treeToValue(body, UpgradeRequest.class);

@@ -1,6 +1,8 @@
 package io.upgrader.upgrade;
 
 import io.upgrader.definition.DefinitionStore;
+import io.upgrader.error.DomainException;
+import io.upgrader.error.FieldError;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Workflow;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,13 +63,21 @@ public class UpgradeRequests {
         return Timer.builder(ACCEPT_METRIC).tag("stage", stage).description(description).register(meters);
     }
 
-    /** An upgrade that was not accepted, with the planner's reason. */
-    public static class UpgradeRejectedException extends RuntimeException {
+    /**
+     * An upgrade that was not accepted, with the planner's reason: a conflict when the execution is not in a
+     * state to upgrade (the request may be fine), otherwise invalid input.
+     */
+    public static class UpgradeRejectedException extends DomainException {
         private final Rejection rejection;
 
         public UpgradeRejectedException(Rejection rejection) {
-            super(rejection.message());
+            super(kindOf(rejection.reason()), rejection.message(), rejection.fieldErrors(), null);
             this.rejection = rejection;
+        }
+
+        private static Kind kindOf(Rejection.Reason reason) {
+            return reason == Rejection.Reason.NOT_UPGRADABLE_STATUS || reason == Rejection.Reason.NO_RUNNING_TASK
+                    ? Kind.CONFLICT : Kind.INVALID_INPUT;
         }
 
         public Rejection rejection() {
@@ -76,9 +86,9 @@ public class UpgradeRequests {
     }
 
     /** The same Idempotency-Key was used before for a different request body. */
-    public static class IdempotencyKeyReusedException extends RuntimeException {
+    public static class IdempotencyKeyReusedException extends DomainException {
         public IdempotencyKeyReusedException(String message) {
-            super(message);
+            super(Kind.UNPROCESSABLE, message, List.of(new FieldError("Idempotency-Key", message)), null);
         }
     }
 

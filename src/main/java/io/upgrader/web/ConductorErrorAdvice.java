@@ -1,5 +1,6 @@
 package io.upgrader.web;
 
+import io.upgrader.error.DomainException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -20,25 +21,39 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import java.util.List;
 
 /**
- * Every error leaves as Conductor's error body. Spring MVC's own exceptions keep their statuses (415, 405,
- * 404, ...) but lose Spring's wording where it would leak internals; anything unexpected is a 500 with a
- * generic message, its stack trace only in the log.
+ * Every error leaves as Conductor's error body, from this one place. The domain's own failures
+ * ({@link DomainException}) get the status of their kind, their message and field errors as they are; Spring
+ * MVC's own exceptions keep their statuses (415, 405, 404, ...) but lose Spring's wording where it would leak
+ * internals; anything unexpected is a 500 with a generic message, its stack trace only in the log.
  */
 @RestControllerAdvice
 public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ConductorErrorAdvice.class);
 
-    @ExceptionHandler(ApiException.class)
-    ResponseEntity<ErrorBody> api(ApiException e) {
-        return respond(e.status(), e.body());
+    @ExceptionHandler(DomainException.class)
+    ResponseEntity<Object> domain(DomainException e) {
+        return answer(new ErrorBody(statusOf(e.kind()).value(), e.getMessage(), e.retryable(), e.fieldErrors().stream()
+                .map(f -> new ErrorBody.ValidationError(f.path(), f.message())).toList()), null);
+    }
+
+    /** The only place a kind becomes a status; a new kind does not compile until it has one. */
+    static HttpStatus statusOf(DomainException.Kind kind) {
+        return switch (kind) {
+            case INVALID_INPUT -> HttpStatus.BAD_REQUEST;
+            case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case CONFLICT, CONCURRENT_CHANGE -> HttpStatus.CONFLICT;
+            case UNPROCESSABLE -> HttpStatus.UNPROCESSABLE_CONTENT;
+            case TOO_MANY_REQUESTS -> HttpStatus.TOO_MANY_REQUESTS;
+            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+        };
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ErrorBody> unexpected(Exception e) {
+    ResponseEntity<Object> unexpected(Exception e) {
         log.error("Unexpected error", e);
-        return respond(HttpStatus.INTERNAL_SERVER_ERROR,
-                new ErrorBody(500, "Internal error; the request may be retried", true, List.of()));
+        return answer(new ErrorBody(500, "Internal error; the request may be retried", true, List.of()), null);
     }
 
     @Override
@@ -49,8 +64,7 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
                 ? "Request body is missing"
                 : "Request body is not valid JSON" + (path.equals("body") ? "" : " at " + path) + ": "
                         + withoutInternals(firstLine(ex.getMostSpecificCause().getMessage()));
-        return new ResponseEntity<>(new ErrorBody(400, message, false,
-                List.of(new ErrorBody.ValidationError(path, message))), jsonHeaders(), HttpStatus.BAD_REQUEST);
+        return answer(new ErrorBody(400, message, false, List.of(new ErrorBody.ValidationError(path, message))), null);
     }
 
     /** An unknown route: Conductor's error body naming the method and path, never Spring's resource wording. */
@@ -77,8 +91,7 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
     }
 
     private static ResponseEntity<Object> noRoute(HttpStatus status, String message, HttpHeaders headers) {
-        return new ResponseEntity<>(new ErrorBody(status.value(), message, false, List.of()),
-                headers == null ? jsonHeaders() : withJson(headers), status);
+        return answer(new ErrorBody(status.value(), message, false, List.of()), headers);
     }
 
     private static String route(WebRequest request) {
@@ -95,25 +108,20 @@ public class ConductorErrorAdvice extends ResponseEntityExceptionHandler {
         String message = ex.getMessage() == null ? HttpStatus.valueOf(statusCode.value()).getReasonPhrase()
                 : firstLine(ex.getMessage());
         boolean retryable = statusCode.is5xxServerError() || statusCode.value() == 429;
-        return new ResponseEntity<>(new ErrorBody(statusCode.value(), message, retryable, List.of()),
-                headers == null ? jsonHeaders() : withJson(headers), statusCode);
+        return answer(new ErrorBody(statusCode.value(), message, retryable, List.of()), headers);
     }
 
-    private static ResponseEntity<ErrorBody> respond(HttpStatus status, ErrorBody body) {
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(body);
-    }
-
-    private static HttpHeaders jsonHeaders() {
+    /**
+     * Every answer of this class: the body's status, the framework's headers when it has any (Allow on a 405),
+     * and JSON whatever the request accepts, as the official clients parse errors as JSON.
+     */
+    private static ResponseEntity<Object> answer(ErrorBody body, HttpHeaders frameworkHeaders) {
         HttpHeaders headers = new HttpHeaders();
+        if (frameworkHeaders != null) {
+            headers.putAll(frameworkHeaders);
+        }
         headers.setContentType(MediaType.APPLICATION_JSON);
-        return headers;
-    }
-
-    private static HttpHeaders withJson(HttpHeaders original) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.putAll(original);
-        headers.setContentType(MediaType.APPLICATION_JSON);
-        return headers;
+        return new ResponseEntity<>(body, headers, HttpStatusCode.valueOf(body.status()));
     }
 
     /** Where in the body the parser stopped, as {@code tasks[2].forkTasks[1][0]}; "body" when it cannot say. */

@@ -3,9 +3,13 @@ package io.upgrader.kafka;
 import com.mongodb.MongoSocketReadException;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.ServerAddress;
+import io.upgrader.error.ConflictException;
+import io.upgrader.error.NotFoundException;
 import io.upgrader.execution.ExecutionRejected;
+import io.upgrader.execution.Executions;
 import io.upgrader.upgrade.Rejection;
 import io.upgrader.upgrade.UpgradeApplier;
+import io.upgrader.upgrade.UpgradeCommandBus;
 import io.upgrader.upgrade.UpgradeRequests;
 import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
@@ -59,6 +63,23 @@ class CommandFailureTest {
                 .isEqualTo(DOMAIN);
         assertThat(classify(new IllegalStateException("wrapped",
                 new ExecutionRejected(ExecutionRejected.Reason.WORKFLOW_ENDED, "ended")))).isEqualTo(DOMAIN);
+    }
+
+    /** The same error types HTTP answers with: what is not retryable there is the command's own reason here. */
+    @Test
+    void anyDomainExceptionThatIsNotRetryableIsDomain() {
+        assertThat(classify(new NotFoundException("Workflow w not found"))).isEqualTo(DOMAIN);
+        assertThat(classify(new IllegalStateException("wrapped", new ConflictException("ended")))).isEqualTo(DOMAIN);
+    }
+
+    /** ... and what HTTP calls retryable is retried here for as long as it takes, wherever it sits in the chain. */
+    @Test
+    void aRetryableDomainExceptionIsRetriedLikeInfrastructure() {
+        assertThat(classify(new Executions.ConcurrentChangeException("kept changing"))).isEqualTo(INFRASTRUCTURE);
+        assertThat(classify(new UpgradeCommandBus.CommandNotPublishedException("not acknowledged", null)))
+                .isEqualTo(INFRASTRUCTURE);
+        assertThat(classify(new IllegalStateException("wrapped",
+                new UpgradeApplier.ConcurrentUpdateException("kept changing")))).isEqualTo(INFRASTRUCTURE);
     }
 
     @Test

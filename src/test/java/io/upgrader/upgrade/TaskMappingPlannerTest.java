@@ -7,7 +7,7 @@ import io.upgrader.execution.TaskStatus;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
-import io.upgrader.upgrade.Rejection.FieldError;
+import io.upgrader.error.FieldError;
 import io.upgrader.upgrade.Rejection.Reason;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
-package io.upgrader.web;
+package io.upgrader.contract;
 
-import io.upgrader.contract.ContractSchema;
-import org.springframework.http.HttpStatus;
+import io.upgrader.error.FieldError;
+import io.upgrader.error.InvalidInputException;
 import tools.jackson.databind.JsonNode;
 
 import java.util.List;
@@ -15,12 +15,12 @@ public final class SchemaCheckedBody {
 
     /** @param what how the message names the body, e.g. "upgrade request" */
     public static void require(ContractSchema schema, JsonNode body, String what) {
-        List<ErrorBody.ValidationError> violations = schema.validate(body).stream()
-                .map(v -> new ErrorBody.ValidationError(v.path().isEmpty() ? "body" : v.path(), v.message()))
+        List<FieldError> violations = schema.validate(body).stream()
+                .map(v -> new FieldError(v.path().isEmpty() ? "body" : v.path(), v.message()))
                 .toList();
         if (!violations.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid " + what + ": " + violations.stream()
-                    .map(v -> v.path() + ": " + v.message()).collect(Collectors.joining("; ")), false, violations);
+            throw new InvalidInputException("Invalid " + what + ": " + violations.stream()
+                    .map(v -> v.path() + ": " + v.message()).collect(Collectors.joining("; ")), violations);
         }
     }
 }

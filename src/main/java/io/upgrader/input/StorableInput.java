@@ -1,5 +1,6 @@
-package io.upgrader.web;
+package io.upgrader.input;
 
+import io.upgrader.error.InvalidInputException;
 import io.upgrader.mongo.StorableValues;
 
 /** Refuses, with a 400 naming the field, input that MongoDB could not store exactly. */
@@ -10,7 +11,7 @@ public final class StorableInput {
 
     public static void require(String path, Object value) {
         StorableValues.check(path, value).ifPresent(problem -> {
-            throw ApiException.badRequest(problem.path(), problem.path() + " " + problem.message());
+            throw InvalidInputException.of(problem.path(), problem.path() + " " + problem.message());
         });
     }
 }

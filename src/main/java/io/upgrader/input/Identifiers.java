@@ -1,4 +1,6 @@
-package io.upgrader.web;
+package io.upgrader.input;
+
+import io.upgrader.error.InvalidInputException;
 
 import java.util.regex.Pattern;
 
@@ -19,7 +21,7 @@ public final class Identifiers {
 
     public static String check(String name, String id) {
         if (id == null || !ID.matcher(id).matches()) {
-            throw ApiException.badRequest(name, name + " '" + abbreviate(id)
+            throw InvalidInputException.of(name, name + " '" + abbreviate(id)
                     + "' is not a valid id: 1 to 128 letters, digits, '-' or '_'");
         }
         return id;
