@@ -74,6 +74,8 @@ class ConfigurationValidationTest {
             "upgrader.kafka.max-unexpected-attempts=0; upgrader.kafka.max-unexpected-attempts; must be greater than or equal to 1",
             "upgrader.kafka.send-timeout=0ms; upgrader.kafka.send-timeout; must be longer than or equal to",
             "upgrader.kafka.max-command-size=0B; upgrader.kafka.max-command-size; must be positive",
+            "upgrader.security.token-ttl=0s; upgrader.security.token-ttl; must be longer than or equal to 1 second",
+            "upgrader.security.issuer=; upgrader.security.issuer; must not be blank",
             // A value that is not one at all, and a record that checks itself in its constructor.
             "upgrader.apply.read-chunk=many; upgrader.apply.read-chunk; many",
             "upgrader.bulk.page-size=0; upgrader.bulk.page-size; must be between 1 and 10000",
