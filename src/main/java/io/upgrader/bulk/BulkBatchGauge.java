@@ -3,15 +3,14 @@ package io.upgrader.bulk;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upgrader.background.FixedDelayJob;
+import io.upgrader.observability.MetricsProperties;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,7 +32,7 @@ public class BulkBatchGauge {
     private final FixedDelayJob job;
 
     public BulkBatchGauge(BulkBatchStore batches, MeterRegistry meters,
-                          @Value("${upgrader.metrics.refresh-interval:10s}") Duration refresh) {
+                          MetricsProperties metrics) {
         this.batches = batches;
         for (BulkBatch.State state : BulkBatch.State.values()) {
             AtomicLong count = new AtomicLong();
@@ -42,7 +41,7 @@ public class BulkBatchGauge {
                     .description("Bulk upgrades in each state, store-wide (refreshed in the background)")
                     .register(meters);
         }
-        this.job = new FixedDelayJob("bulk-batch-gauge", refresh, this::refresh);
+        this.job = new FixedDelayJob("bulk-batch-gauge", metrics.refreshInterval(), this::refresh);
     }
 
     @EventListener(ApplicationReadyEvent.class)

@@ -1,5 +1,6 @@
 package io.upgrader.bulk;
 
+import io.upgrader.kafka.UpgradeTopics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
@@ -15,13 +16,20 @@ import java.nio.charset.StandardCharsets;
 public class BulkExpansionListener {
 
     private final BulkExpansion expansion;
+    private final UpgradeTopics topics;
 
-    public BulkExpansionListener(BulkExpansion expansion) {
+    public BulkExpansionListener(BulkExpansion expansion, UpgradeTopics topics) {
         this.expansion = expansion;
+        this.topics = topics;
     }
 
-    @KafkaListener(id = "upgrade-bulk", topics = "${upgrader.kafka.bulk-topic}",
-            groupId = "${upgrader.kafka.consumer-group}")
+    /** For the {@code @KafkaListener} expressions ({@code __listener} is this bean): the typed configuration. */
+    public UpgradeTopics topics() {
+        return topics;
+    }
+
+    @KafkaListener(id = "upgrade-bulk", topics = "#{__listener.topics().bulkTopic()}",
+            groupId = "#{__listener.topics().consumerGroup()}")
     public void onBulkUpgrade(ConsumerRecord<String, byte[]> record) {
         if (record.value() != null) {
             expansion.expand(new String(record.value(), StandardCharsets.UTF_8));

@@ -12,7 +12,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
 
@@ -31,7 +30,8 @@ public class DefinitionStore {
     private final Cache<String, WorkflowDef> recent;
 
     public DefinitionStore(MongoTemplate mongo, DocumentMapper mapper,
-                           @Value("${upgrader.definitions.recent-ttl:5s}") Duration recentTtl) {
+                           DefinitionProperties properties) {
+        Duration recentTtl = properties.recentTtl();
         this.definitions = mongo.getCollection("workflow_defs");
         this.mapper = mapper;
         this.recent = Caffeine.newBuilder().expireAfterWrite(recentTtl)

@@ -2,7 +2,7 @@ package io.upgrader.execution;
 
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.error.DomainException;
-import org.springframework.beans.factory.annotation.Value;
+import io.upgrader.upgrade.ApplyProperties;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
@@ -31,11 +31,11 @@ public class Executions {
     private final SystemTasks limits;
 
     public Executions(ExecutionStore store, Clock clock,
-                      @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, ExecutionChanges changes,
+                      ApplyProperties apply, ExecutionChanges changes,
                       SystemTaskProperties systemTasks) {
         this.store = store;
         this.clock = clock;
-        this.maxAttempts = maxAttempts;
+        this.maxAttempts = apply.maxConflictRetries();
         this.changes = changes;
         this.limits = systemTasks.limits();
     }

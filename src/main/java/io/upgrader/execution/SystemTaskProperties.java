@@ -6,8 +6,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import java.time.Duration;
 
 /**
- * How the server runs the tasks it performs itself (HTTP, SUB_WORKFLOW, timed WAIT); defaults in
- * application.yml, documented in the README.
+ * How the server runs the tasks it performs itself (HTTP, SUB_WORKFLOW, timed WAIT); the defaults are
+ * here, documented in the README.
  *
  * @param sweepInterval how often each instance looks for such tasks nobody is handling (after a crash, or
  *                      started on another instance); 0 disables the sweep

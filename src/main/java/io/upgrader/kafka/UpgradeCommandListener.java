@@ -9,7 +9,6 @@ import io.upgrader.upgrade.UpgradeRequests;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.RetryListener;
@@ -40,22 +39,29 @@ public class UpgradeCommandListener {
     private final Duration retryInitialInterval;
     private final Duration retryMaxInterval;
     private final CommandTracing tracing;
+    private final UpgradeTopics topics;
 
     public UpgradeCommandListener(UpgradeCommandCodec codec, UpgradeApplier applier,
                                   DeadLetterPublishingRecoverer deadLetters, UpgradeTopics topics,
-                                  @Value("${upgrader.kafka.max-unexpected-attempts:5}") int maxUnexpectedAttempts,
                                   CommandTracing tracing) {
         this.codec = codec;
+        this.topics = topics;
         this.tracing = tracing;
         this.applier = applier;
         this.deadLetters = deadLetters;
-        this.maxUnexpectedAttempts = Math.max(1, maxUnexpectedAttempts);
+        this.maxUnexpectedAttempts = topics.maxUnexpectedAttempts();
         this.retryInitialInterval = topics.retryInitialInterval();
         this.retryMaxInterval = topics.retryMaxInterval();
     }
 
-    @KafkaListener(id = "upgrade-commands", topics = "${upgrader.kafka.command-topic}", batch = "true",
-            groupId = "${upgrader.kafka.consumer-group}", concurrency = "${upgrader.kafka.consumer-concurrency}")
+    /** For the {@code @KafkaListener} expressions ({@code __listener} is this bean): the typed configuration. */
+    public UpgradeTopics topics() {
+        return topics;
+    }
+
+    @KafkaListener(id = "upgrade-commands", topics = "#{__listener.topics().commandTopic()}", batch = "true",
+            groupId = "#{__listener.topics().consumerGroup()}",
+            concurrency = "#{__listener.topics().consumerConcurrency()}")
     public void onCommands(List<ConsumerRecord<String, byte[]>> records) {
         List<UpgradeCommand> commands = new ArrayList<>(records.size());
         List<ConsumerRecord<String, byte[]>> valid = new ArrayList<>(records.size());

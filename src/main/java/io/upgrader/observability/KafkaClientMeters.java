@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -33,8 +32,8 @@ public class KafkaClientMeters {
 
     @Bean
     DefaultKafkaConsumerFactoryCustomizer kafkaConsumerMeters(MeterRegistry meters,
-            @Value("${upgrader.metrics.refresh-interval:10s}") Duration refresh) {
-        return factory -> addListener(factory, meters, refresh);
+            MetricsProperties metrics) {
+        return factory -> addListener(factory, meters, metrics.refreshInterval());
     }
 
     @Bean

@@ -1,13 +1,11 @@
 package io.upgrader.security;
 
-import io.upgrader.embedded.EmbeddedInfrastructure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -32,9 +30,9 @@ public class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, SecurityProperties properties, Credentials credentials,
-                            AccessTokens tokens, JsonMapper json, Environment environment) throws Exception {
+                            AccessTokens tokens, JsonMapper json, EmbeddedMode embedded) throws Exception {
         boolean open = !properties.hasCredentials();
-        if (open && !environment.getProperty(EmbeddedInfrastructure.EMBEDDED_MODE_PROPERTY, Boolean.class, false)) {
+        if (open && !embedded.active()) {
             throw new IllegalStateException("No credentials configured: set UPGRADER_SECURITY_TOKENS (API tokens) "
                     + "and/or UPGRADER_SECURITY_KEYS (keyId:keySecret application keys). Only the embedded "
                     + "development mode (no KAFKA_BOOTSTRAP_SERVERS, no MONGODB_URI) may run without them.");

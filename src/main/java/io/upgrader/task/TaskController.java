@@ -6,7 +6,6 @@ import io.upgrader.execution.TaskResult;
 import io.upgrader.error.InvalidInputException;
 import io.upgrader.error.NotFoundException;
 import io.upgrader.input.StorableInput;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -34,14 +33,11 @@ public class TaskController {
     private final Duration maxWait;
     private final Duration recheck;
 
-    public TaskController(Executions executions,
-                          @Value("${upgrader.tasks.max-batch-size:100}") int maxBatch,
-                          @Value("${upgrader.tasks.max-poll-wait:5s}") Duration maxWait,
-                          @Value("${upgrader.tasks.poll-recheck-interval:50ms}") Duration recheck) {
+    public TaskController(Executions executions, TaskProperties properties) {
         this.executions = executions;
-        this.maxBatch = maxBatch;
-        this.maxWait = maxWait;
-        this.recheck = recheck;
+        this.maxBatch = properties.maxBatchSize();
+        this.maxWait = properties.maxPollWait();
+        this.recheck = properties.pollRecheckInterval();
     }
 
     @GetMapping("/poll/{taskType}")

@@ -10,7 +10,6 @@ import io.upgrader.execution.Workflow;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
@@ -55,22 +54,18 @@ public class UpgradeApplier {
 
     public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
                           UpgradeEventSink events, Clock clock,
-                          @Value("${upgrader.apply.max-conflict-retries:16}") int maxAttempts, MeterRegistry meters,
-                          ExecutionChanges changes, BatchOutcomeCounts batchCounts,
-                          @Value("${upgrader.apply.read-chunk:50}") int readChunk) {
+                          ApplyProperties apply, MeterRegistry meters,
+                          ExecutionChanges changes, BatchOutcomeCounts batchCounts) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
         this.events = events;
         this.clock = clock;
-        this.maxAttempts = maxAttempts;
+        this.maxAttempts = apply.maxConflictRetries();
         this.meters = meters;
         this.changes = changes;
         this.batchCounts = batchCounts;
-        if (readChunk < 1) {
-            throw new IllegalArgumentException("upgrader.apply.read-chunk must be at least 1");
-        }
-        this.readChunk = readChunk;
+        this.readChunk = apply.readChunk();
         for (String outcome : List.of("applied", "noop", "rejected", "redelivered")) {
             meters.counter(COMMANDS_METRIC, "outcome", outcome); // at zero from the start, so that rates exist
         }

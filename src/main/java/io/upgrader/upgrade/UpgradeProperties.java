@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import java.time.Duration;
 
 /**
- * Waiting for outcomes and keeping command statuses; defaults here and in application.yml, documented in the
+ * Waiting for outcomes and keeping command statuses; the defaults are here (only), documented in the
  * README's configuration table.
  *
  * @param maxWaiters              requests of this instance that may wait for an outcome ({@code waitForSeconds})

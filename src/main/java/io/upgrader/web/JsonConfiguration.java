@@ -1,7 +1,6 @@
 package io.upgrader.web;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,9 +17,9 @@ public class JsonConfiguration {
 
     @Bean
     JsonMapper jsonMapper(ObjectProvider<JsonMapperBuilderCustomizer> customizers,
-                          @Value("${upgrader.http.max-json-depth:64}") int maxDepth) {
+                          HttpProperties http) {
         JsonFactory factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(http.maxJsonDepth()).build())
                 .build();
         JsonMapper.Builder builder = JsonMapper.builder(factory);
         customizers.orderedStream().forEach(customizer -> customizer.customize(builder));

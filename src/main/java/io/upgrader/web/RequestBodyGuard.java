@@ -8,12 +8,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import io.upgrader.contract.StrictJsonText;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,8 +37,8 @@ public class RequestBodyGuard extends OncePerRequestFilter {
     private final int limit;
     private final JsonMapper json;
 
-    public RequestBodyGuard(@Value("${upgrader.http.max-body-size:1MB}") DataSize limit, JsonMapper json) {
-        this.limit = (int) Math.min(Integer.MAX_VALUE - 1, limit.toBytes());
+    public RequestBodyGuard(HttpProperties http, JsonMapper json) {
+        this.limit = (int) Math.min(Integer.MAX_VALUE - 1, http.maxBodySize().toBytes());
         this.json = json;
     }
 

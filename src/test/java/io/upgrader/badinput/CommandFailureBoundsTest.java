@@ -4,6 +4,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.kafka.KafkaConfiguration;
+import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -11,7 +12,7 @@ import org.apache.kafka.common.header.Header;
 import org.bson.Document;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
@@ -32,8 +33,12 @@ import static org.awaitility.Awaitility.await;
 @EmbeddedInfrastructureTest
 class CommandFailureBoundsTest extends BadInputFixture {
 
-    @Value("${upgrader.kafka.max-unexpected-attempts}")
     int maxUnexpectedAttempts;
+
+    @Autowired
+    void readMaxUnexpectedAttempts(UpgradeTopics topics) {
+        maxUnexpectedAttempts = topics.maxUnexpectedAttempts();
+    }
 
     String name;
 

@@ -2,6 +2,7 @@ package io.upgrader.badinput;
 
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.kafka.KafkaConfiguration;
+import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -13,7 +14,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.JsonNode;
 
@@ -40,8 +41,12 @@ class CommandPoisonTest extends BadInputFixture {
     /** How long a healthy pipeline may take for one command; far more than it needs (well under a second). */
     private static final Duration FLOWING = Duration.ofSeconds(20);
 
-    @Value("${upgrader.kafka.max-command-size}")
     DataSize maxCommandSize;
+
+    @Autowired
+    void readMaxCommandSize(UpgradeTopics topics) {
+        maxCommandSize = topics.maxCommandSize();
+    }
 
     String name;
 

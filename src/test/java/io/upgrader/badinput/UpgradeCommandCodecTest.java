@@ -30,8 +30,8 @@ class UpgradeCommandCodecTest {
     private static final String WORKFLOW_ID = "wf-1";
 
     private final UpgradeCommandCodec codec = new UpgradeCommandCodec(JSON, new UpgradeTopics("commands", "events",
-            "commands.dlt", "bulk", 1, (short) 1, Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(10),
-            DataSize.ofKilobytes(1)));
+            "commands.dlt", "bulk", 1, (short) 1, "group", 1, Duration.ofSeconds(10), Duration.ofMillis(200),
+            Duration.ofSeconds(10), 5, DataSize.ofKilobytes(1)));
 
     /** A valid command of exactly {@code size} bytes, padded with a workflowInput string. */
     private static byte[] commandOfSize(int size) {

@@ -2,6 +2,7 @@ package io.upgrader.bulk;
 
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.kafka.UpgradeCommandCodec;
+import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
@@ -17,7 +18,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,10 +53,14 @@ class BulkUpgradeTest extends UpgradeFixture {
     BulkBatchStore batches;
     @Autowired
     UpgradeCommandCodec codec;
-    @Value("${upgrader.kafka.bulk-topic}")
     String bulkTopic;
-    @Value("${upgrader.kafka.consumer-group}")
     String consumerGroup;
+
+    @Autowired
+    void readTopics(UpgradeTopics topics) {
+        bulkTopic = topics.bulkTopic();
+        consumerGroup = topics.consumerGroup();
+    }
 
     // --- 1. Selection and outcome ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowTask;
 import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Executions;
+import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.support.Http;
 import io.upgrader.support.TestCredentials;
 import io.upgrader.support.TopicObserver;
@@ -299,7 +300,7 @@ class FaultToleranceTest {
     }
 
     private String commandTopic() {
-        return context.getEnvironment().getProperty("upgrader.kafka.command-topic");
+        return context.getBean(UpgradeTopics.class).commandTopic();
     }
 
     private static byte[] command(String commandId, String workflowId, String name, int version) {

@@ -2,6 +2,7 @@ package io.upgrader.faults;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upgrader.embedded.EmbeddedKafkaBroker;
+import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.support.Http;
 import io.upgrader.support.InProcessMongo;
 import io.upgrader.support.TestCredentials;
@@ -20,7 +21,6 @@ import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.util.TestPropertyValues;
@@ -131,10 +131,14 @@ class SlowBrokerTest extends UpgradeFixture {
     JsonMapper json;
     @Autowired
     KafkaListenerEndpointRegistry listeners;
-    @Value("${upgrader.kafka.event-topic}")
     String eventTopic;
-    @Value("${upgrader.kafka.consumer-group}")
     String consumerGroup;
+
+    @Autowired
+    void readTopics(UpgradeTopics topics) {
+        eventTopic = topics.eventTopic();
+        consumerGroup = topics.consumerGroup();
+    }
 
     /** A failed run leaves neither the latency nor a held consumer behind in the cached context. */
     @AfterEach

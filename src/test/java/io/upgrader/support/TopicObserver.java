@@ -1,5 +1,6 @@
 package io.upgrader.support;
 
+import io.upgrader.kafka.UpgradeTopics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.boot.test.context.TestComponent;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -15,18 +16,28 @@ public class TopicObserver {
     private final Queue<ConsumerRecord<String, byte[]>> events = new ConcurrentLinkedQueue<>();
     private final Queue<ConsumerRecord<String, byte[]>> deadLetters = new ConcurrentLinkedQueue<>();
     private final Queue<ConsumerRecord<String, byte[]>> commands = new ConcurrentLinkedQueue<>();
+    private final UpgradeTopics topics;
 
-    @KafkaListener(topics = "${upgrader.kafka.command-topic}", groupId = "test-observer-commands")
+    public TopicObserver(UpgradeTopics topics) {
+        this.topics = topics;
+    }
+
+    /** For the {@code @KafkaListener} expressions ({@code __listener} is this bean). */
+    public UpgradeTopics topics() {
+        return topics;
+    }
+
+    @KafkaListener(topics = "#{__listener.topics().commandTopic()}", groupId = "test-observer-commands")
     void onCommand(ConsumerRecord<String, byte[]> record) {
         commands.add(record);
     }
 
-    @KafkaListener(topics = "${upgrader.kafka.event-topic}", groupId = "test-observer-events")
+    @KafkaListener(topics = "#{__listener.topics().eventTopic()}", groupId = "test-observer-events")
     void onEvent(ConsumerRecord<String, byte[]> record) {
         events.add(record);
     }
 
-    @KafkaListener(topics = "${upgrader.kafka.dead-letter-topic}", groupId = "test-observer-dead-letters")
+    @KafkaListener(topics = "#{__listener.topics().deadLetterTopic()}", groupId = "test-observer-dead-letters")
     void onDeadLetter(ConsumerRecord<String, byte[]> record) {
         deadLetters.add(record);
     }

@@ -1,5 +1,6 @@
 package io.upgrader.support;
 
+import io.upgrader.kafka.UpgradeTopics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -7,7 +8,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -35,8 +35,12 @@ public abstract class UpgradeFixture {
     protected TopicObserver observed;
     @Autowired
     protected KafkaConnectionDetails kafka;
-    @Value("${upgrader.kafka.command-topic}")
     protected String commandTopic;
+
+    @Autowired
+    void readCommandTopic(UpgradeTopics topics) {
+        commandTopic = topics.commandTopic();
+    }
 
     protected Http http;
     protected KafkaProducer<String, byte[]> upstream;
