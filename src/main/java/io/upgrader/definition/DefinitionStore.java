@@ -22,7 +22,7 @@ import java.util.Optional;
 
 /** Workflow definitions in the {@code workflow_defs} collection, unique on (name, version). */
 @Component
-public class DefinitionStore {
+public class DefinitionStore implements WorkflowDefinitions {
 
     private final MongoCollection<Document> definitions;
     private final DocumentMapper mapper;

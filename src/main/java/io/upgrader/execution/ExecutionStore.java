@@ -31,7 +31,7 @@ import java.util.Set;
  * ({@link ExecutionUpdate}), not the document.
  */
 @Component
-public class ExecutionStore {
+public class ExecutionStore implements UpgradableExecutions {
 
     /** How often a poll looks again after other pollers took the task it found. */
     private static final int CLAIM_ATTEMPTS = 8;
@@ -70,10 +70,6 @@ public class ExecutionStore {
     public Optional<Workflow> findByAppliedCommand(String commandId) {
         return Optional.ofNullable(workflows.find(Filters.eq("upgradeHistory.commandId", commandId)).first())
                 .map(documents::fromDocument);
-    }
-
-    /** One upgraded execution to store, with the stored execution it was computed from. */
-    public record UpgradeWrite(Workflow before, Workflow upgraded, String commandId) {
     }
 
     /**

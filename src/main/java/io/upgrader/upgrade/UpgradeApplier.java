@@ -1,10 +1,10 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.definition.DefinitionStore;
+import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.error.DomainException;
 import io.upgrader.execution.ExecutionChanges;
-import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,9 +37,9 @@ public class UpgradeApplier {
     /** Commands handled by this instance, tagged outcome = applied | noop | rejected | redelivered. */
     public static final String COMMANDS_METRIC = "upgrader.upgrade.commands";
 
-    private final ExecutionStore executions;
-    private final DefinitionStore definitions;
-    private final UpgradeStatusStore statuses;
+    private final UpgradableExecutions executions;
+    private final WorkflowDefinitions definitions;
+    private final UpgradeStatusRecords statuses;
     private final UpgradeEventSink events;
     private final Clock clock;
     private final int maxAttempts;
@@ -52,8 +52,8 @@ public class UpgradeApplier {
     /** Around each command's own part of an apply: its trace span and commandId in the logs. */
     private CommandScopes scopes = CommandScopes.NONE;
 
-    public UpgradeApplier(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
-                          UpgradeEventSink events, Clock clock,
+    public UpgradeApplier(UpgradableExecutions executions, WorkflowDefinitions definitions,
+                          UpgradeStatusRecords statuses, UpgradeEventSink events, Clock clock,
                           ApplyProperties apply, MeterRegistry meters,
                           ExecutionChanges changes, BatchOutcomeCounts batchCounts) {
         this.executions = executions;
@@ -164,8 +164,8 @@ public class UpgradeApplier {
             }
         }
         Set<String> applied = executions.updateAllUpgraded(planned.stream().map(plan ->
-                new ExecutionStore.UpgradeWrite(plan.read(), plan.upgraded().workflow(), plan.command().commandId()))
-                .toList());
+                new UpgradableExecutions.UpgradeWrite(plan.read(), plan.upgraded().workflow(),
+                        plan.command().commandId())).toList());
         for (PlannedUpgrade plan : planned) {
             if (applied.contains(plan.command().commandId())) {
                 count("applied");

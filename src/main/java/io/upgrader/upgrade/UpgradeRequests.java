@@ -1,9 +1,9 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.definition.DefinitionStore;
+import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.error.DomainException;
 import io.upgrader.error.FieldError;
-import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.Workflow;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
 @Component
 public class UpgradeRequests {
 
-    private final ExecutionStore executions;
-    private final DefinitionStore definitions;
-    private final UpgradeStatusStore statuses;
+    private final UpgradableExecutions executions;
+    private final WorkflowDefinitions definitions;
+    private final UpgradeStatusRecords statuses;
     private final UpgradeStatuses outcomes;
     private final UpgradeCommandBus commands;
     private final Clock clock;
@@ -43,8 +43,8 @@ public class UpgradeRequests {
     /** Time an accepted upgrade spent in each step of the request, tagged stage = check | record | publish. */
     public static final String ACCEPT_METRIC = "upgrader.upgrade.accept";
 
-    public UpgradeRequests(ExecutionStore executions, DefinitionStore definitions, UpgradeStatusStore statuses,
-                           UpgradeStatuses outcomes, UpgradeCommandBus commands, Clock clock, JsonMapper json,
+    public UpgradeRequests(UpgradableExecutions executions, WorkflowDefinitions definitions,
+                           UpgradeStatusRecords statuses, UpgradeStatuses outcomes, UpgradeCommandBus commands, Clock clock, JsonMapper json,
                            MeterRegistry meters) {
         this.executions = executions;
         this.definitions = definitions;
@@ -148,7 +148,7 @@ public class UpgradeRequests {
      * command is still ACCEPTED (not yet applied), publishes that command again, as it may never have reached
      * Kafka. A second copy on the topic is harmless: the apply is idempotent by commandId.
      */
-    private UpgradeStatus replay(UpgradeStatusStore.KeyedRequest earlier, String fingerprint, String key) {
+    private UpgradeStatus replay(UpgradeStatusRecords.KeyedRequest earlier, String fingerprint, String key) {
         UpgradeStatus first = sameRequestOrFail(earlier, fingerprint, key);
         if (first.status() != UpgradeStatus.State.ACCEPTED) {
             return first;
@@ -193,7 +193,7 @@ public class UpgradeRequests {
     public record Preview(Workflow current, UpgradeOutcome outcome) {
     }
 
-    private static UpgradeStatus sameRequestOrFail(UpgradeStatusStore.KeyedRequest earlier, String fingerprint,
+    private static UpgradeStatus sameRequestOrFail(UpgradeStatusRecords.KeyedRequest earlier, String fingerprint,
                                                    String key) {
         if (!fingerprint.equals(earlier.fingerprint())) {
             throw new IdempotencyKeyReusedException("Idempotency-Key '" + key + "' was already used for a different "

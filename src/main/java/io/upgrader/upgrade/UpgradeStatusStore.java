@@ -32,7 +32,7 @@ import java.util.Optional;
  * recognised (an APPLIED one is recognised by the execution's own upgradeHistory).
  */
 @Component
-public class UpgradeStatusStore {
+public class UpgradeStatusStore implements UpgradeStatusRecords {
 
     /** Present only on commands sent with an Idempotency-Key: workflowId + '\n' + key, unique. */
     private static final String IDEMPOTENCY_SCOPE = "idempotencyScope";
@@ -48,10 +48,6 @@ public class UpgradeStatusStore {
      * status-retention.
      */
     private static final String EXPIRES_AT = "expiresAt";
-
-    /** A command accepted earlier under an Idempotency-Key, with the fingerprint of the request body. */
-    public record KeyedRequest(UpgradeStatus status, String fingerprint) {
-    }
 
     private final MongoCollection<Document> commands;
     private final DocumentMapper mapper;

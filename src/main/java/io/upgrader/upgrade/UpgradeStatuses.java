@@ -1,6 +1,6 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
 import org.springframework.stereotype.Component;
@@ -14,10 +14,10 @@ import java.util.Optional;
 @Component
 public class UpgradeStatuses {
 
-    private final UpgradeStatusStore statuses;
-    private final ExecutionStore executions;
+    private final UpgradeStatusRecords statuses;
+    private final UpgradableExecutions executions;
 
-    public UpgradeStatuses(UpgradeStatusStore statuses, ExecutionStore executions) {
+    public UpgradeStatuses(UpgradeStatusRecords statuses, UpgradableExecutions executions) {
         this.statuses = statuses;
         this.executions = executions;
     }

@@ -1,5 +1,6 @@
 package io.upgrader.bulk;
 
+import io.upgrader.kafka.KafkaBulkBatchSender;
 import io.upgrader.kafka.UpgradeCommandCodec;
 import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.support.EmbeddedInfrastructureTest;
@@ -50,7 +51,7 @@ class BulkResumeTest extends UpgradeFixture {
     private static final String BULK = "/api/workflow/upgrade/bulk";
 
     /** The real sender; records what each send found recorded, and fails an armed definition's next send. */
-    static class FlakySender extends BulkBatchSender {
+    static class FlakySender extends KafkaBulkBatchSender {
 
         @TestConfiguration
         static class Configuration {

@@ -2,6 +2,7 @@ package io.upgrader.contract;
 
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
+import io.upgrader.openapi.OpenApiDescription;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;

@@ -1,4 +1,4 @@
-package io.upgrader.contract;
+package io.upgrader.openapi;
 
 import io.swagger.v3.core.converter.AnnotatedType;
 import io.swagger.v3.core.converter.ModelConverters;

@@ -1,6 +1,6 @@
-package io.upgrader.bulk;
+package io.upgrader.kafka;
 
-import io.upgrader.kafka.UpgradeTopics;
+import io.upgrader.bulk.BulkExpansion;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;

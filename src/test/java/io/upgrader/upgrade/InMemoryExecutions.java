@@ -1,0 +1,98 @@
+package io.upgrader.upgrade;
+
+import io.upgrader.execution.UpgradableExecutions;
+import io.upgrader.execution.Workflow;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * {@link UpgradableExecutions} in a map, with the store's conditions: a write holds only at the revision it was
+ * planned from and while the command is not in the upgradeHistory, and moves the revision on. A test can make
+ * another writer change an execution between the applier's read and its next write ({@link #beforeNextWrite}).
+ */
+final class InMemoryExecutions implements UpgradableExecutions {
+
+    private final Map<String, Workflow> stored = new LinkedHashMap<>();
+    private final List<Runnable> beforeNextWrite = new ArrayList<>();
+    /** Each write the applier attempted, in order: "bulk:" or "single:" + workflowId@revision read + held|conflict. */
+    final List<String> writes = new ArrayList<>();
+
+    void insert(Workflow workflow) {
+        stored.put(workflow.workflowId(), workflow);
+    }
+
+    Workflow get(String workflowId) {
+        return stored.get(workflowId);
+    }
+
+    /** Another writer's change, as the decider would store it: on the current state, one revision on. */
+    void concurrentChange(String workflowId, UnaryOperator<Workflow> change) {
+        Workflow current = stored.get(workflowId);
+        stored.put(workflowId, change.apply(current).withRevision(current.revision() + 1));
+    }
+
+    /** Runs {@code change} once, just before the next write (single or bulk) is checked against the store. */
+    void beforeNextWrite(Runnable change) {
+        beforeNextWrite.add(change);
+    }
+
+    @Override
+    public Optional<Workflow> find(String workflowId) {
+        return Optional.ofNullable(stored.get(workflowId));
+    }
+
+    @Override
+    public Map<String, Workflow> findAll(Collection<String> workflowIds) {
+        Map<String, Workflow> found = new LinkedHashMap<>();
+        workflowIds.stream().filter(stored::containsKey).forEach(id -> found.put(id, stored.get(id)));
+        return found;
+    }
+
+    @Override
+    public Optional<Workflow> findByAppliedCommand(String commandId) {
+        return stored.values().stream().filter(w -> w.upgradeApplied(commandId).isPresent()).findFirst();
+    }
+
+    @Override
+    public boolean updateUpgraded(Workflow before, Workflow upgraded, String commandId) {
+        runConcurrentChanges();
+        return write("single", before, upgraded, commandId);
+    }
+
+    @Override
+    public Set<String> updateAllUpgraded(List<UpgradeWrite> batch) {
+        runConcurrentChanges();
+        Set<String> applied = new HashSet<>();
+        for (UpgradeWrite write : batch) {
+            if (write("bulk", write.before(), write.upgraded(), write.commandId())) {
+                applied.add(write.commandId());
+            }
+        }
+        return applied;
+    }
+
+    private void runConcurrentChanges() {
+        List<Runnable> changes = List.copyOf(beforeNextWrite);
+        beforeNextWrite.clear();
+        changes.forEach(Runnable::run);
+    }
+
+    private boolean write(String kind, Workflow before, Workflow upgraded, String commandId) {
+        Workflow current = stored.get(before.workflowId());
+        boolean holds = current != null && current.revision() == before.revision()
+                && current.upgradeApplied(commandId).isEmpty();
+        writes.add(kind + ":" + before.workflowId() + "@" + before.revision() + (holds ? " held" : " conflict"));
+        if (holds) {
+            stored.put(before.workflowId(), upgraded.withRevision(before.revision() + 1));
+        }
+        return holds;
+    }
+}
