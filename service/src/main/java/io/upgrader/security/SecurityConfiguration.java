@@ -42,8 +42,8 @@ public class SecurityConfiguration {
         if (open && !environment.getProperty(EMBEDDED_MODE_PROPERTY, Boolean.class, false)) {
             throw new IllegalStateException("No credentials configured: set UPGRADER_SECURITY_TOKENS (API tokens) "
                     + "and/or UPGRADER_SECURITY_KEYS (keyId:keySecret application keys). Only the embedded "
-                    + "development mode (the embedded module, with neither KAFKA_BOOTSTRAP_SERVERS nor MONGODB_URI) may run "
-                    + "without them.");
+                    + "development mode (the embedded module, with neither KAFKA_BOOTSTRAP_SERVERS nor MONGODB_URI) "
+                    + "may run without them.");
         }
         ConductorAuthenticationEntryPoint entryPoint = new ConductorAuthenticationEntryPoint(json);
         http.csrf(csrf -> csrf.disable())
