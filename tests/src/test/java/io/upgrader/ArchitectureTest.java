@@ -11,10 +11,8 @@ import io.upgrader.execution.Decider;
 import io.upgrader.upgrade.UpgradePlanner;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.ControllerAdvice;
-import org.springframework.web.bind.annotation.RestController;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
-import static com.tngtech.archunit.lang.conditions.ArchPredicates.are;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -27,7 +25,11 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   <li>Controllers stay in their feature package as that feature's HTTP adapter. They may use Spring MVC, but
  *   like the rest of the core not {@code io.upgrader.web}: the shared error handling there maps the core's
  *   exceptions, so a controller that used it would make a cycle. Nothing else in the core uses a controller.</li>
+ *   <li>The other top-level packages (task, security, console, health, observability, openapi, contract,
+ *   background) are held by the cycle rule only.</li>
  * </ul>
+ * A rule that today's code still breaks is written as it should hold and carries {@link ArchIgnore} with the
+ * classes that break it, not a frozen list of violations: remove the annotation once they are gone.
  */
 @AnalyzeClasses(packages = "io.upgrader", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -38,10 +40,13 @@ class ArchitectureTest {
     /** What the pure planning code must not reach, even through the classes it uses. */
     private static final DescribedPredicate<JavaClass> FRAMEWORKS_AND_ADAPTERS = resideInAnyPackage(
             "org.springframework..", "org.apache.kafka..", "com.mongodb..", "org.bson..", "io.upgrader.web..")
-            .as("Spring, Kafka, MongoDB or io.upgrader.web");
+            .as("reside in Spring, Kafka, MongoDB or io.upgrader.web");
 
-    private static final DescribedPredicate<JavaClass> CONTROLLERS = are(annotatedWithAny(RestController.class,
-            Controller.class, ControllerAdvice.class)).as("controllers");
+    /** @RestController and @RestControllerAdvice are meta-annotated with these two. */
+    private static final DescribedPredicate<JavaClass> CONTROLLERS = DescribedPredicate.describe("are controllers",
+            javaClass -> javaClass.isMetaAnnotatedWith(Controller.class) || javaClass.isAnnotatedWith(Controller.class)
+                    || javaClass.isMetaAnnotatedWith(ControllerAdvice.class)
+                    || javaClass.isAnnotatedWith(ControllerAdvice.class));
 
     /**
      * The planner and the decider are pure functions, run on the HTTP path and again on every redelivery; they,
@@ -68,10 +73,11 @@ class ArchitectureTest {
                     "org.springframework.kafka..");
 
     /**
-     * MongoDB is the mongo adapter's. Not yet: the stores are still in the feature packages. They implement the
-     * interfaces the upgrade core uses (execution.UpgradableExecutions, definition.WorkflowDefinitions,
-     * upgrade.UpgradeStatusRecords), so the move is mechanical, but every store and what maps its documents has to
-     * go at once or the slices get cycles (the mappers use mongo.DocumentMapper).
+     * MongoDB is the mongo adapter's. Not yet: the stores are still in the feature packages. The upgrade core
+     * (UpgradeApplier, UpgradeRequests, UpgradeStatuses) reaches them only through interfaces it owns
+     * (execution.UpgradableExecutions, definition.WorkflowDefinitions, upgrade.UpgradeStatusRecords); the other users
+     * of the stores (the controllers, Executions, SubWorkflows, bulk) still name them, and would close a cycle with
+     * mongo if the stores moved there before those users go behind interfaces too.
      */
     @ArchIgnore(reason = """
             Remaining violations (the stores not yet moved to io.upgrader.mongo): \
@@ -100,18 +106,6 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule core_does_not_use_its_controllers = noClasses().that().resideInAnyPackage(CORE)
-            .and(DescribedPredicate.not(CONTROLLERS))
+            .and(DescribedPredicate.not(CONTROLLERS).as("are not controllers"))
             .should().dependOnClassesThat(CONTROLLERS);
-
-    private static DescribedPredicate<JavaClass> annotatedWithAny(Class<?>... annotations) {
-        return DescribedPredicate.describe("annotated with a controller annotation", javaClass -> {
-            for (Class<?> annotation : annotations) {
-                if (javaClass.isAnnotatedWith(annotation.asSubclass(java.lang.annotation.Annotation.class))
-                        || javaClass.isMetaAnnotatedWith(annotation.asSubclass(java.lang.annotation.Annotation.class))) {
-                    return true;
-                }
-            }
-            return false;
-        });
-    }
 }

@@ -1,7 +1,7 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.error.DomainException;
 import io.upgrader.execution.ExecutionChanges;
 import io.upgrader.execution.UpgradableExecutions;

@@ -44,8 +44,8 @@ public class UpgradeRequests {
     public static final String ACCEPT_METRIC = "upgrader.upgrade.accept";
 
     public UpgradeRequests(UpgradableExecutions executions, WorkflowDefinitions definitions,
-                           UpgradeStatusRecords statuses, UpgradeStatuses outcomes, UpgradeCommandBus commands, Clock clock, JsonMapper json,
-                           MeterRegistry meters) {
+                           UpgradeStatusRecords statuses, UpgradeStatuses outcomes, UpgradeCommandBus commands,
+                           Clock clock, JsonMapper json, MeterRegistry meters) {
         this.executions = executions;
         this.definitions = definitions;
         this.statuses = statuses;
