@@ -90,12 +90,6 @@ class ArchitectureTest {
                     "org.springframework.data.mongodb..");
 
     /** Controllers included: the shared error handling in web maps the core's exceptions, not the reverse. */
-    @ArchIgnore(reason = """
-            Remaining violations, for the error-model branch (web types out of the core): \
-            upgrade.UpgradeController, UpgradeRequestBody; \
-            execution.ExecutionController, ExecutionErrors, WorkflowQueryController; \
-            definition.DefinitionController, TaskDefController, DefinitionRules (web.ErrorBody.ValidationError); \
-            bulk.BulkUpgradeController""")
     @ArchTest
     static final ArchRule core_does_not_depend_on_web = noClasses().that().resideInAnyPackage(CORE)
             .should().dependOnClassesThat().resideInAnyPackage("io.upgrader.web..");

@@ -6,7 +6,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import java.time.Duration;
 
 /**
- * Bulk upgrades; the defaults are here, documented in the README's configuration table.
+ * Bulk upgrades; the defaults are here, documented in docs/operations.md's configuration table.
  *
  * @param pageSize       executions one expansion step publishes (one step per delivery of the batchId)
  * @param resumeAfter    how long a batch may stay EXPANDING with its cursor unmoved before an instance sends its

@@ -9,7 +9,7 @@ import org.springframework.validation.annotation.Validated;
 import java.time.Duration;
 
 /**
- * Workflow definitions; the default is here, documented in the README's configuration table.
+ * Workflow definitions; the default is here, documented in docs/operations.md's configuration table.
  *
  * @param recentTtl how old a definition the HTTP pre-check of an upgrade may use (a change made through the same
  *                  instance is seen at once); {@code 0s} turns the cache off. The consumer always plans with the

@@ -2,7 +2,6 @@ package io.upgrader.execution;
 
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.error.DomainException;
-import io.upgrader.upgrade.ApplyProperties;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;

@@ -7,7 +7,7 @@ import java.time.Duration;
 
 /**
  * How the server runs the tasks it performs itself (HTTP, SUB_WORKFLOW, timed WAIT); the defaults are
- * here, documented in the README.
+ * here, documented in docs/operations.md.
  *
  * @param sweepInterval how often each instance looks for such tasks nobody is handling (after a crash, or
  *                      started on another instance); 0 disables the sweep

@@ -12,7 +12,7 @@ import org.springframework.validation.annotation.Validated;
 import java.time.Duration;
 
 /**
- * The upgrade topics and how this service uses them; the defaults are here, documented in the README's
+ * The upgrade topics and how this service uses them; the defaults are here, documented in docs/operations.md's
  * configuration table.
  *
  * @param commandTopic          upgrade commands, keyed by workflowId

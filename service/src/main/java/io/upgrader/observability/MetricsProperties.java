@@ -9,7 +9,7 @@ import org.springframework.validation.annotation.Validated;
 import java.time.Duration;
 
 /**
- * The service's own metrics; the default is here, documented in the README's configuration table.
+ * The service's own metrics; the default is here, documented in docs/operations.md's configuration table.
  *
  * @param refreshInterval how often the {@code upgrader.bulk.batches} gauge is counted again (a store query, so not
  *                        at every scrape), and how often new Kafka client metrics are bound (a newly assigned

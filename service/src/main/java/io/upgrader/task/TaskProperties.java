@@ -11,7 +11,7 @@ import org.springframework.validation.annotation.Validated;
 import java.time.Duration;
 
 /**
- * The workers' task API (batch polls); the defaults are here, documented in the README's configuration table.
+ * The workers' task API (batch polls); the defaults are here, documented in docs/operations.md's configuration table.
  *
  * @param maxBatchSize        largest {@code count} a batch poll may ask for
  * @param maxPollWait         longest a batch poll waits for a first task, whatever its {@code timeout} asks: it

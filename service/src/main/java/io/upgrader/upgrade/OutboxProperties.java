@@ -8,7 +8,7 @@ import java.time.Duration;
 /**
  * The outbox relay: the ACCEPTED status recorded by an HTTP upgrade holds its command, and every instance
  * publishes again the commands still ACCEPTED after {@code relayAge}. The defaults are here, documented in
- * the README.
+ * docs/operations.md.
  *
  * @param relayAge      how long after its acceptance a command still ACCEPTED is published again; longer than
  *                      {@code upgrader.kafka.send-timeout} plus the usual consumer lag, so that the relay seldom

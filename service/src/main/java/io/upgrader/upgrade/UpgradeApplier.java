@@ -1,5 +1,6 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.execution.ApplyProperties;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.error.DomainException;

@@ -7,7 +7,7 @@ import java.time.Duration;
 
 /**
  * Waiting for outcomes and keeping command statuses; the defaults are here (only), documented in the
- * README's configuration table.
+ * configuration table of docs/operations.md.
  *
  * @param maxWaiters              requests of this instance that may wait for an outcome ({@code waitForSeconds})
  *                                at the same time; one more is answered 429 ({@code retryable: true}) before

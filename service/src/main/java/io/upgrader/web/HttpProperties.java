@@ -8,7 +8,7 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Limits on what an HTTP request may send; the defaults are here, documented in the README's configuration table.
+ * Limits on what an HTTP request may send; the defaults are here, documented in docs/operations.md's configuration table.
  *
  * @param maxBodySize  larger request bodies are refused with 413 before they are parsed
  * @param maxJsonDepth deeper JSON documents are refused with 400, before they cost stack

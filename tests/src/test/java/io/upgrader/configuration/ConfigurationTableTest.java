@@ -2,7 +2,7 @@ package io.upgrader.configuration;
 
 import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.security.EmbeddedMode;
-import io.upgrader.upgrade.ApplyProperties;
+import io.upgrader.execution.ApplyProperties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -135,7 +135,7 @@ class ConfigurationTableTest {
                 new ClassPathResource("application.yml"))) {
             set.addAll(Arrays.asList(((EnumerablePropertySource<?>) source).getPropertyNames()));
         }
-        assertThat(set).as("application.yml keys").contains("upgrader.embedded.enabled");
+        assertThat(set).as("application.yml keys").contains("spring.kafka.bootstrap-servers");
         assertThat(set).doesNotContainAnyElementsOf(recordProperties.keySet());
     }
 
@@ -219,13 +219,17 @@ class ConfigurationTableTest {
         return rows;
     }
 
-    /** The README at the root of the project, wherever the tests run from (this module or a sub-module). */
+    /**
+     * The configuration table's document (docs/operations.md, linked from the README) at the root of the project,
+     * wherever the tests run from (this module or a sub-module).
+     */
     static Path readme() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("README.md"))) {
-                return dir.resolve("README.md");
+            if (Files.isRegularFile(dir.resolve("docs/operations.md"))) {
+                return dir.resolve("docs/operations.md");
             }
         }
-        throw new IllegalStateException("no README.md at the root of the project above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("no docs/operations.md at the root of the project above "
+                + Path.of("").toAbsolutePath());
     }
 }

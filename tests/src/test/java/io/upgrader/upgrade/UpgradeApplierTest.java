@@ -1,5 +1,6 @@
 package io.upgrader.upgrade;
 
+import io.upgrader.execution.ApplyProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.upgrader.definition.WorkflowDef;

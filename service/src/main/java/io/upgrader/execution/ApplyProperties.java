@@ -1,4 +1,4 @@
-package io.upgrader.upgrade;
+package io.upgrader.execution;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -8,7 +8,7 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Applying changes to stored executions (upgrade commands and task updates alike); the defaults are here,
- * documented in the README's configuration table.
+ * documented in docs/operations.md's configuration table.
  *
  * @param maxConflictRetries recomputations of one execution on concurrent writes before giving up: an upgrade
  *                           command then goes back to the consumer's retry loop, a task update answers 409 with
