@@ -1,17 +1,16 @@
 package io.upgrader.embedded;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
-
-import org.h2.mvstore.WriteBuffer;
-import org.h2.mvstore.type.BasicDataType;
-import org.h2.mvstore.type.ObjectDataType;
-
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import org.h2.mvstore.WriteBuffer;
+import org.h2.mvstore.type.BasicDataType;
+import org.h2.mvstore.type.ObjectDataType;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Stores a collection's documents in H2 as BSON, with mongo-java-server's own wire codec, where the H2 backend

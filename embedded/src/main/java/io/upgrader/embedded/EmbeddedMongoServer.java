@@ -1,11 +1,11 @@
 package io.upgrader.embedded;
 
+import de.bwaldvogel.mongo.MongoServer;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import de.bwaldvogel.mongo.MongoServer;
 
 /**
  * A MongoDB-wire server inside this JVM (mongo-java-server), storing its data in an H2 MVStore

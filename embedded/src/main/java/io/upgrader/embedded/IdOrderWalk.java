@@ -1,5 +1,9 @@
 package io.upgrader.embedded;
 
+import de.bwaldvogel.mongo.bson.Document;
+import org.h2.mvstore.Cursor;
+import org.h2.mvstore.MVMap;
+
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -7,11 +11,6 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
-
-import org.h2.mvstore.Cursor;
-import org.h2.mvstore.MVMap;
-
-import de.bwaldvogel.mongo.bson.Document;
 
 /**
  * A page of a query sorted by {@code _id} after a given string id, such as the selection a bulk upgrade walks,

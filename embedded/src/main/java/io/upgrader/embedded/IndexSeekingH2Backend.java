@@ -1,11 +1,5 @@
 package io.upgrader.embedded;
 
-import java.util.List;
-import java.util.Optional;
-
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
-
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
@@ -18,6 +12,11 @@ import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+import java.util.List;
+import java.util.Optional;
 
 /**
  * mongo-java-server's H2 backend, with changes that make a look-up by {@code _id} cost the same with ten

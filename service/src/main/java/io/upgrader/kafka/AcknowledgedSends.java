@@ -1,5 +1,8 @@
 package io.upgrader.kafka;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.kafka.core.KafkaTemplate;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,9 +11,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.springframework.kafka.core.KafkaTemplate;
 
 /** Many records handed to Kafka together, returning once the broker acknowledged every one. */
 final class AcknowledgedSends {

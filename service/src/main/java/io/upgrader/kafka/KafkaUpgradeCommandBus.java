@@ -1,12 +1,11 @@
 package io.upgrader.kafka;
 
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
-
 import io.upgrader.observability.CommandTracing;
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeCommandBus;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 

@@ -1,11 +1,11 @@
 package io.upgrader.kafka;
 
 import io.upgrader.observability.CommandTracing;
+import io.upgrader.upgrade.Rejection;
 import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeCommand;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import io.upgrader.upgrade.Rejection;
 import io.upgrader.upgrade.UpgradeRequests;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

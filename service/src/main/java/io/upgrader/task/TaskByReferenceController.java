@@ -1,11 +1,11 @@
 package io.upgrader.task;
 
+import io.upgrader.error.InvalidInputException;
 import io.upgrader.execution.ExecutionRejected;
 import io.upgrader.execution.Executions;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskResult;
 import io.upgrader.execution.Workflow;
-import io.upgrader.error.InvalidInputException;
 import io.upgrader.input.Identifiers;
 import io.upgrader.input.StorableInput;
 import org.springframework.http.MediaType;

@@ -1,10 +1,10 @@
 package io.upgrader.task;
 
+import io.upgrader.error.InvalidInputException;
+import io.upgrader.error.NotFoundException;
 import io.upgrader.execution.Executions;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskResult;
-import io.upgrader.error.InvalidInputException;
-import io.upgrader.error.NotFoundException;
 import io.upgrader.input.StorableInput;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;

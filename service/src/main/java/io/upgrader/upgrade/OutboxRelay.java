@@ -1,8 +1,8 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.background.FixedDelayJob;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.upgrader.background.FixedDelayJob;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

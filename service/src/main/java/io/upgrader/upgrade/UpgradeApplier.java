@@ -1,14 +1,14 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.execution.ApplyProperties;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.error.DomainException;
+import io.upgrader.execution.ApplyProperties;
 import io.upgrader.execution.ExecutionChanges;
 import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;

@@ -2,6 +2,10 @@ package io.upgrader.upgrade;
 
 import io.upgrader.error.InvalidInputException;
 import io.upgrader.error.NotFoundException;
+import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.Task;
+import io.upgrader.execution.UpgradeHistoryEntry;
+import io.upgrader.execution.Workflow;
 import io.upgrader.input.Identifiers;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -11,23 +15,18 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.upgrader.execution.ExecutionStore;
-import io.upgrader.execution.Task;
-import io.upgrader.execution.UpgradeHistoryEntry;
-import io.upgrader.execution.Workflow;
-import org.springframework.web.bind.annotation.RequestParam;
-
 import java.net.URI;
+import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Map;
-import java.security.Principal;
 import java.util.List;
+import java.util.Map;
 
 /** The upgrade API: the reference POST (answered once the command is on Kafka) and the status look-up. */
 @RestController

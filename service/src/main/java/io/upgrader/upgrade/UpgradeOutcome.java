@@ -1,9 +1,9 @@
 package io.upgrader.upgrade;
 
-import java.util.List;
-
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
+
+import java.util.List;
 
 /** What the planner decided for one command against one state of an execution. */
 public sealed interface UpgradeOutcome {

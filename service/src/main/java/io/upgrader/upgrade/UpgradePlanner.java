@@ -4,13 +4,13 @@ import io.upgrader.definition.TaskTree;
 import io.upgrader.definition.TaskType;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowTask;
+import io.upgrader.error.FieldError;
 import io.upgrader.execution.Decider;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskStatus;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
-import io.upgrader.error.FieldError;
 import io.upgrader.upgrade.Rejection.Reason;
 
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,12 @@
 package io.upgrader.upgrade;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.error.DomainException;
 import io.upgrader.error.FieldError;
 import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.Workflow;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;

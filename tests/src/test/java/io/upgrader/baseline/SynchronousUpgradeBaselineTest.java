@@ -1,15 +1,15 @@
 package io.upgrader.baseline;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.util.List;
-import java.util.Map;
-
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The benchmark's baseline upgrades within the request, and takes and refuses what the real endpoint does. */
 @EmbeddedInfrastructureTest

@@ -1,7 +1,5 @@
 package io.upgrader.bench;
 
-import java.util.concurrent.locks.LockSupport;
-
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The service under test in a JVM of its own (-Xmx512m), wired to the benchmark's broker and store, with a

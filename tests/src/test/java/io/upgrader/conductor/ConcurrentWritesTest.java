@@ -16,11 +16,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.upgrader.conductor.OfficialClients.definition;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
 import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static io.upgrader.conductor.OfficialClients.waitTask;
 import static io.upgrader.conductor.OfficialClientsTest.result;
-import static io.upgrader.conductor.OfficialClients.start;
-import static io.upgrader.conductor.OfficialClients.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

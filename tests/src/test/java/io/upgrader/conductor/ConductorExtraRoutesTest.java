@@ -24,14 +24,14 @@ import java.util.Map;
 
 import static io.upgrader.conductor.OfficialClients.definition;
 import static io.upgrader.conductor.OfficialClients.setVariable;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
 import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static io.upgrader.conductor.OfficialClients.waitTask;
+import static io.upgrader.conductor.OfficialClients.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static io.upgrader.conductor.OfficialClients.start;
-import static io.upgrader.conductor.OfficialClients.task;
-import static io.upgrader.conductor.OfficialClients.worker;
 
 /**
  * The Conductor routes beyond the lifecycle, driven by the official clients: task update by reference name,

@@ -37,12 +37,12 @@ import java.util.function.Function;
 
 import static io.upgrader.conductor.OfficialClients.definition;
 import static io.upgrader.conductor.OfficialClients.simple;
-import static io.upgrader.conductor.OfficialClients.uniqueName;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static io.upgrader.conductor.OfficialClients.start;
 import static io.upgrader.conductor.OfficialClients.task;
+import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static io.upgrader.conductor.OfficialClients.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Upgrades of running executions whose running tasks sit inside containers (switch cases, fork branches,

@@ -7,9 +7,9 @@ import com.netflix.conductor.common.metadata.tasks.Task;
 import com.netflix.conductor.common.metadata.tasks.TaskDef;
 import com.netflix.conductor.common.metadata.tasks.TaskResult;
 import com.netflix.conductor.common.metadata.workflow.StartWorkflowRequest;
+import com.netflix.conductor.common.metadata.workflow.UpgradeWorkflowRequest;
 import com.netflix.conductor.common.metadata.workflow.WorkflowDef;
 import com.netflix.conductor.common.run.Workflow;
-import com.netflix.conductor.common.metadata.workflow.UpgradeWorkflowRequest;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,14 +24,14 @@ import java.util.concurrent.TimeUnit;
 import static io.upgrader.conductor.OfficialClients.definition;
 import static io.upgrader.conductor.OfficialClients.setVariable;
 import static io.upgrader.conductor.OfficialClients.simple;
+import static io.upgrader.conductor.OfficialClients.start;
+import static io.upgrader.conductor.OfficialClients.task;
 import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static io.upgrader.conductor.OfficialClients.waitTask;
+import static io.upgrader.conductor.OfficialClients.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static io.upgrader.conductor.OfficialClients.start;
-import static io.upgrader.conductor.OfficialClients.task;
-import static io.upgrader.conductor.OfficialClients.worker;
 
 /**
  * Whole lifecycles driven by the official Conductor and Orkes Java clients, unchanged, upgrade included:

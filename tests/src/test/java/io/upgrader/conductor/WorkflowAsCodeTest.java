@@ -33,12 +33,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.upgrader.conductor.OfficialClients.uniqueName;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static io.upgrader.conductor.OfficialClients.start;
 import static io.upgrader.conductor.OfficialClients.task;
+import static io.upgrader.conductor.OfficialClients.uniqueName;
 import static io.upgrader.conductor.OfficialClients.worker;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The official workflow-as-code builder (org.conductoross:java-sdk: {@link ConductorWorkflow} with its Switch,

@@ -1,8 +1,8 @@
 package io.upgrader.configuration;
 
+import io.upgrader.execution.ApplyProperties;
 import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.security.EmbeddedMode;
-import io.upgrader.execution.ApplyProperties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.config.BeanDefinition;

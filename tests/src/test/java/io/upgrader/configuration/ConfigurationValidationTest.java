@@ -1,8 +1,8 @@
 package io.upgrader.configuration;
 
+import io.upgrader.execution.ApplyProperties;
 import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.task.TaskProperties;
-import io.upgrader.execution.ApplyProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,10 +1,5 @@
 package io.upgrader.definition;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.util.List;
-import java.util.Map;
-
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.upgrader.support.EmbeddedInfrastructureTest;
@@ -16,6 +11,11 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The HTTP pre-check of an upgrade may use a definition read a few seconds ago; a change made through this

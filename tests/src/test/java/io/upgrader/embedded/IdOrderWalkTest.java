@@ -1,13 +1,13 @@
 package io.upgrader.embedded;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.util.List;
-
 import de.bwaldvogel.mongo.bson.Document;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Which queries are walked in _id order, and what the walk reads. */
 class IdOrderWalkTest {

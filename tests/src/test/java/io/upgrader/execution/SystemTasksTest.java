@@ -1,12 +1,12 @@
 package io.upgrader.execution;
 
 import com.sun.net.httpserver.HttpServer;
+import io.upgrader.definition.DefinitionStore;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import io.upgrader.definition.DefinitionStore;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;

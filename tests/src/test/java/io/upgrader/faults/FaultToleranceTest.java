@@ -12,7 +12,6 @@ import io.upgrader.support.Http;
 import io.upgrader.support.TestCredentials;
 import io.upgrader.support.TopicObserver;
 import io.upgrader.support.UpstreamCommand;
-import io.upgrader.support.UpstreamCommand;
 import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeEvent;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

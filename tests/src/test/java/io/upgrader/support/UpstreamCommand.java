@@ -1,13 +1,13 @@
 package io.upgrader.support;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import io.upgrader.contract.ContractSchema;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.upgrader.contract.ContractSchema;
-import tools.jackson.databind.json.JsonMapper;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** An upgrade command as an upstream system publishes it on the command topic (schemas/upgrade-command.schema.json). */
 public final class UpstreamCommand {

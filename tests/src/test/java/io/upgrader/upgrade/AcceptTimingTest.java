@@ -1,10 +1,5 @@
 package io.upgrader.upgrade;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.util.List;
-import java.util.Map;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.upgrader.support.EmbeddedInfrastructureTest;
@@ -12,6 +7,11 @@ import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The accept timer counts each accepted upgrade once per stage, and only accepted ones; actuator serves it. */
 @EmbeddedInfrastructureTest

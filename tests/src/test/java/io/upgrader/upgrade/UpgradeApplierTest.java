@@ -1,11 +1,11 @@
 package io.upgrader.upgrade;
 
-import io.upgrader.execution.ApplyProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.definition.WorkflowTask;
+import io.upgrader.execution.ApplyProperties;
 import io.upgrader.execution.ExecutionChanges;
 import io.upgrader.execution.ExecutionListener;
 import io.upgrader.execution.Task;

@@ -2,8 +2,8 @@ package io.upgrader.upgrade;
 
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
-import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.TopicObserver;
+import io.upgrader.support.UpgradeFixture;
 import io.upgrader.support.UpstreamCommand;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;

@@ -2,12 +2,12 @@ package io.upgrader.upgrade;
 
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowTask;
+import io.upgrader.error.FieldError;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskStatus;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
-import io.upgrader.error.FieldError;
 import io.upgrader.upgrade.Rejection.Reason;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
