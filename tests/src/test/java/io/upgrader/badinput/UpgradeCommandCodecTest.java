@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The command codec alone (no Spring), with a 1 KiB upgrader.kafka.max-command-size so that the limit can be
- * probed byte by byte. (End to end, with the default 2 MiB, see CommandPoisonTest.)
+ * probed byte by byte. (End to end, with the default 2 MiB, see CommandPoisonIT.)
  */
 class UpgradeCommandCodecTest {
 
@@ -102,7 +102,7 @@ class UpgradeCommandCodecTest {
         // Regression (was a bug, now fixed): decode accepts overlong encodings (and F4 90 80 80, above U+10FFFF): Jackson decodes C0 AF to '/'
         // and C1 B7 to 'w', so a record whose name is spelled with overlong bytes is decoded into a valid
         // command for the real name and applied, instead of going to the dead-letter topic as "not JSON in
-        // UTF-8". (Plain invalid bytes such as C3 28 are refused; see CommandPoisonTest.)
+        // UTF-8". (Plain invalid bytes such as C3 28 are refused; see CommandPoisonIT.)
         String head = "{\"schemaVersion\":1,\"commandId\":\"c-3\",\"workflowId\":\"" + WORKFLOW_ID
                 + "\",\"version\":2,\"requestedAt\":\"2026-01-01T00:00:00Z\",\"name\":\"";
         Map<String, String> decoded = new LinkedHashMap<>();

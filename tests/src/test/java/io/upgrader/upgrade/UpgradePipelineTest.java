@@ -1,8 +1,0 @@
-package io.upgrader.upgrade;
-
-import io.upgrader.support.EmbeddedInfrastructureTest;
-
-/** The pipeline scenarios on the in-process Kafka broker (KRaft) and MongoDB-wire server. */
-@EmbeddedInfrastructureTest
-class UpgradePipelineTest extends UpgradePipelineScenarios {
-}
