@@ -34,18 +34,14 @@ import org.springframework.test.context.ContextConfiguration;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -103,7 +99,7 @@ class SlowBrokerIT extends UpgradeFixture {
                     SlowBroker.class.getName() + ".close", () -> {
                         startedBroker.close();
                         startedProxy.close();
-                        deleteQuietly(dir);
+                        LocalResources.deleteRecursively(dir);
                     });
             String mongoUri = InProcessMongo.connectionString();
             if (!mongoUri.endsWith("/upgrader")) {
@@ -112,14 +108,6 @@ class SlowBrokerIT extends UpgradeFixture {
             TestPropertyValues.of("spring.kafka.bootstrap-servers=" + HOST + ":" + startedProxy.port(),
                     "spring.mongodb.uri=" + mongoUri.substring(0, mongoUri.length() - "upgrader".length())
                             + "slow_broker").applyTo(context);
-        }
-
-        private static void deleteQuietly(Path dir) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            } catch (IOException e) {
-                // A temporary directory: left to the OS.
-            }
         }
     }
 

@@ -125,9 +125,11 @@ class UpgradeStatusRetentionIT extends UpgradeFixture {
         assertThat(retry.json().path("commandId").asString()).as("within the retention: the same command")
                 .isEqualTo(firstId);
 
-        // As if the retention had passed: its expiry is now.
-        collection().updateOne(Filters.eq("_id", firstId), Updates.set("expiresAt", Date.from(Instant.now())));
-        sweep.sweep();
+        // As if the retention had passed: its expiry a second ago (an expiry of "now" may fall in the sweep's own
+        // millisecond, and the sweep deletes only what expired strictly before it).
+        collection().updateOne(Filters.eq("_id", firstId),
+                Updates.set("expiresAt", Date.from(Instant.now().minusSeconds(1))));
+        assertThat(sweep.sweep()).isGreaterThanOrEqualTo(1);
 
         assertThat(http.get("/api/workflow/upgrades/" + firstId).status()).isEqualTo(404);
         Http.Response later = http.post("/api/workflow/" + workflowId + "/upgrade?waitForSeconds=30", body, key);
