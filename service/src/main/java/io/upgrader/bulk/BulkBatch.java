@@ -7,7 +7,7 @@ import java.time.Instant;
  * selection in workflowId order and records the last workflowId published ({@code cursor}), so a crash
  * midway resumes after it; commandIds derive from (batchId, workflowId) ({@link
  * io.upgrader.upgrade.BatchCommandIds}), so a page published twice is the same commands twice, applied once.
- * {@code applied}, {@code noop} and {@code rejected} count its commands' final outcomes ({@link BulkCounts}).
+ * {@code applied}, {@code noop} and {@code rejected} count its commands' final outcomes (kept by {@link io.upgrader.upgrade.BatchOutcomeCounts}, repaired by {@link BatchRecounts}).
  */
 public record BulkBatch(
         String batchId,

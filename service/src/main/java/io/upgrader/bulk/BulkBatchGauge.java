@@ -27,11 +27,11 @@ public class BulkBatchGauge {
 
     private static final Logger log = LoggerFactory.getLogger(BulkBatchGauge.class);
 
-    private final BulkBatchStore batches;
+    private final BulkBatches batches;
     private final Map<BulkBatch.State, AtomicLong> counts = new EnumMap<>(BulkBatch.State.class);
     private final FixedDelayJob job;
 
-    public BulkBatchGauge(BulkBatchStore batches, MeterRegistry meters,
+    public BulkBatchGauge(BulkBatches batches, MeterRegistry meters,
                           MetricsProperties metrics) {
         this.batches = batches;
         for (BulkBatch.State state : BulkBatch.State.values()) {

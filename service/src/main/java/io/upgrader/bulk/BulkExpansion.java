@@ -1,6 +1,5 @@
 package io.upgrader.bulk;
 
-import io.upgrader.execution.ExecutionStore;
 import io.upgrader.upgrade.BatchCommandIds;
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeCommandBus;
@@ -24,14 +23,14 @@ public class BulkExpansion {
 
     private static final Logger log = LoggerFactory.getLogger(BulkExpansion.class);
 
-    private final BulkBatchStore batches;
-    private final ExecutionStore executions;
+    private final BulkBatches batches;
+    private final ExecutionSelection executions;
     private final UpgradeCommandBus commands;
     private final BulkBatchSender sender;
     private final Clock clock;
     private final int pageSize;
 
-    public BulkExpansion(BulkBatchStore batches, ExecutionStore executions, UpgradeCommandBus commands,
+    public BulkExpansion(BulkBatches batches, ExecutionSelection executions, UpgradeCommandBus commands,
                          BulkBatchSender sender, Clock clock, BulkProperties properties) {
         this.batches = batches;
         this.executions = executions;

@@ -17,7 +17,7 @@ import java.util.List;
  * when the batch was requested (answered 503, the batch kept), or a continuation lost in a crash. Safe when the
  * batch was merely slow: commandIds derive from (batchId, workflowId), so a page published twice is applied once.
  * Each resumption is claimed by moving the batch's movedAt, so one instance sends it per period. The same pass
- * reconciles the counters of quiet batches ({@link BulkCounts#reconcile}).
+ * reconciles the counters of quiet batches ({@link BatchRecounts#reconcile}).
  */
 @Component
 public class BulkResumer {
@@ -25,14 +25,14 @@ public class BulkResumer {
     private static final Logger log = LoggerFactory.getLogger(BulkResumer.class);
     private static final int PAGE = 100;
 
-    private final BulkBatchStore batches;
-    private final BulkCounts counts;
+    private final BulkBatches batches;
+    private final BatchRecounts counts;
     private final BulkBatchSender sender;
     private final Clock clock;
     private final BulkProperties properties;
     private final FixedDelayJob job;
 
-    public BulkResumer(BulkBatchStore batches, BulkCounts counts, BulkBatchSender sender, Clock clock,
+    public BulkResumer(BulkBatches batches, BatchRecounts counts, BulkBatchSender sender, Clock clock,
                        BulkProperties properties) {
         this.batches = batches;
         this.counts = counts;
@@ -51,8 +51,8 @@ public class BulkResumer {
     public int resumeOnce() {
         int resumed = 0;
         try {
-            List<BulkBatchStore.Stale> stale = batches.findStale(clock.instant().minus(properties.resumeAfter()), PAGE);
-            for (BulkBatchStore.Stale batch : stale) {
+            List<BulkBatches.Stale> stale = batches.findStale(clock.instant().minus(properties.resumeAfter()), PAGE);
+            for (BulkBatches.Stale batch : stale) {
                 if (batches.claimResume(batch, clock.instant())) {
                     sender.send(batch.batchId());
                     resumed++;

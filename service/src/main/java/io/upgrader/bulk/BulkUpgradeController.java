@@ -2,12 +2,12 @@ package io.upgrader.bulk;
 
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.contract.SchemaCheckedBody;
-import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.definition.WorkflowDefinitions;
 import io.upgrader.error.InvalidInputException;
 import io.upgrader.error.NotFoundException;
 import io.upgrader.error.UnavailableException;
-import io.upgrader.execution.ExecutionStore;
+import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.Workflow;
 import io.upgrader.input.Identifiers;
 import io.upgrader.input.StorableInput;
@@ -16,7 +16,6 @@ import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeOutcome;
 import io.upgrader.upgrade.UpgradePlanner;
 import io.upgrader.upgrade.UpgradeStatus;
-import io.upgrader.upgrade.UpgradeStatusStore;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -69,21 +68,23 @@ public class BulkUpgradeController {
                            String nextRejectionsAfter) {
     }
 
-    private final BulkBatchStore batches;
-    private final DefinitionStore definitions;
-    private final ExecutionStore executions;
-    private final UpgradeStatusStore statuses;
+    private final BulkBatches batches;
+    private final WorkflowDefinitions definitions;
+    private final ExecutionSelection selection;
+    private final UpgradableExecutions executions;
+    private final BatchStatuses statuses;
     private final BulkBatchSender sender;
     private final BulkProperties properties;
     private final Clock clock;
     private final JsonMapper json;
 
-    public BulkUpgradeController(BulkBatchStore batches, DefinitionStore definitions, ExecutionStore executions,
-                                 UpgradeStatusStore statuses, BulkBatchSender sender,
+    public BulkUpgradeController(BulkBatches batches, WorkflowDefinitions definitions, ExecutionSelection selection,
+                                 UpgradableExecutions executions, BatchStatuses statuses, BulkBatchSender sender,
                                  BulkProperties properties, Clock clock, JsonMapper json) {
         this.json = json;
         this.batches = batches;
         this.definitions = definitions;
+        this.selection = selection;
         this.executions = executions;
         this.statuses = statuses;
         this.sender = sender;
@@ -178,7 +179,7 @@ public class BulkUpgradeController {
         Instant now = clock.instant();
         String cursor = null;
         while (selected < cap) {
-            List<String> page = executions.selectIds(request.name(), request.fromVersions(), request.statuses(),
+            List<String> page = selection.selectIds(request.name(), request.fromVersions(), request.statuses(),
                     request.workflowIds(), cursor, (int) Math.min(DRY_RUN_PAGE, cap - selected));
             if (page.isEmpty()) {
                 return new DryRun(true, selected, upgrade, noop, selected - upgrade - noop, rejections, selected,
@@ -202,7 +203,7 @@ public class BulkUpgradeController {
             }
             cursor = page.get(page.size() - 1);
         }
-        boolean truncated = !executions.selectIds(request.name(), request.fromVersions(), request.statuses(),
+        boolean truncated = !selection.selectIds(request.name(), request.fromVersions(), request.statuses(),
                 request.workflowIds(), cursor, 1).isEmpty();
         return new DryRun(true, selected, upgrade, noop, selected - upgrade - noop, rejections, selected, truncated);
     }

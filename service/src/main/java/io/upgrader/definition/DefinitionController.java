@@ -23,10 +23,10 @@ import java.util.List;
 @RequestMapping("/api/metadata/workflow")
 public class DefinitionController {
 
-    private final DefinitionStore definitions;
+    private final WorkflowDefRegistry definitions;
     private final Clock clock;
 
-    public DefinitionController(DefinitionStore definitions, Clock clock) {
+    public DefinitionController(WorkflowDefRegistry definitions, Clock clock) {
         this.definitions = definitions;
         this.clock = clock;
     }

@@ -1,7 +1,7 @@
 package io.upgrader.definition;
 
 import io.upgrader.error.FieldError;
-import io.upgrader.mongo.StorableValues;
+import io.upgrader.input.StorableValues;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -20,9 +20,9 @@ import java.util.Map;
 @RequestMapping("/api/metadata/taskdefs")
 public class TaskDefController {
 
-    private final TaskDefStore taskDefs;
+    private final TaskDefRegistry taskDefs;
 
-    public TaskDefController(TaskDefStore taskDefs) {
+    public TaskDefController(TaskDefRegistry taskDefs) {
         this.taskDefs = taskDefs;
     }
 

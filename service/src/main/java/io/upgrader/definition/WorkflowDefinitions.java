@@ -3,8 +3,8 @@ package io.upgrader.definition;
 import java.util.Optional;
 
 /**
- * Registered workflow definitions by (name, version), as the upgrade core reads them; {@link DefinitionStore} is the
- * MongoDB implementation.
+ * Registered workflow definitions by (name, version), as the upgrade core reads them; {@code mongo.definition.DefinitionStore} is
+ * the MongoDB implementation.
  */
 public interface WorkflowDefinitions {
 

@@ -1,8 +1,8 @@
 package io.upgrader.execution;
 
 import io.upgrader.definition.DefinitionRules;
-import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.definition.WorkflowDefRegistry;
 import io.upgrader.error.FieldError;
 import io.upgrader.error.InvalidInputException;
 import io.upgrader.error.NotFoundException;
@@ -27,10 +27,10 @@ import java.util.Map;
 @RequestMapping("/api/workflow")
 public class ExecutionController {
 
-    private final DefinitionStore definitions;
+    private final WorkflowDefRegistry definitions;
     private final Executions executions;
 
-    public ExecutionController(DefinitionStore definitions, Executions executions) {
+    public ExecutionController(WorkflowDefRegistry definitions, Executions executions) {
         this.definitions = definitions;
         this.executions = executions;
     }

@@ -23,13 +23,13 @@ public class Executions {
 
     private static final Supplier<String> TASK_IDS = () -> UUID.randomUUID().toString();
 
-    private final ExecutionStore store;
+    private final ExecutionRecords store;
     private final Clock clock;
     private final int maxAttempts;
     private final ExecutionChanges changes;
     private final SystemTasks limits;
 
-    public Executions(ExecutionStore store, Clock clock,
+    public Executions(ExecutionRecords store, Clock clock,
                       ApplyProperties apply, ExecutionChanges changes,
                       SystemTaskProperties systemTasks) {
         this.store = store;

@@ -30,14 +30,14 @@ class HttpTasks {
     private static final int QUEUE_CAPACITY = 10_000;
     private static final int UPDATE_ATTEMPTS = 3;
 
-    private final ExecutionStore store;
+    private final SystemTaskClaims store;
     private final Executions executions;
     private final Clock clock;
     private final ThreadPoolExecutor pool;
     /** Tasks queued or running here, so that repeated notifications of one execution queue a task once. */
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
 
-    HttpTasks(ExecutionStore store, Executions executions, Clock clock, SystemTaskProperties properties) {
+    HttpTasks(SystemTaskClaims store, Executions executions, Clock clock, SystemTaskProperties properties) {
         this.store = store;
         this.executions = executions;
         this.clock = clock;

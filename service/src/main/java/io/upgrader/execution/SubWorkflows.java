@@ -1,7 +1,7 @@
 package io.upgrader.execution;
 
-import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.definition.WorkflowDefRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -29,9 +29,9 @@ class SubWorkflows {
     private static final Logger log = LoggerFactory.getLogger(SubWorkflows.class);
 
     private final Executions executions;
-    private final DefinitionStore definitions;
+    private final WorkflowDefRegistry definitions;
 
-    SubWorkflows(Executions executions, DefinitionStore definitions) {
+    SubWorkflows(Executions executions, WorkflowDefRegistry definitions) {
         this.executions = executions;
         this.definitions = definitions;
     }

@@ -23,13 +23,13 @@ class SystemTaskSweep {
     /** Executions per sweep; the next sweep takes the rest. */
     private static final int PAGE = 300;
 
-    private final ExecutionStore store;
+    private final SystemTaskClaims store;
     private final SystemTaskRunner runner;
     private final Clock clock;
     private final SystemTaskProperties properties;
     private final FixedDelayJob job;
 
-    SystemTaskSweep(ExecutionStore store, SystemTaskRunner runner, Clock clock, SystemTaskProperties properties) {
+    SystemTaskSweep(SystemTaskClaims store, SystemTaskRunner runner, Clock clock, SystemTaskProperties properties) {
         this.store = store;
         this.runner = runner;
         this.clock = clock;

@@ -10,7 +10,7 @@ import java.util.Set;
  * The executions as the upgrade core reads and rewrites them: reads by id, and writes that hold only if the
  * execution is still at the revision it was planned from and the command is not applied to it yet. Owned by the
  * core (it lives here rather than in upgrade/ because the execution package must not depend on upgrade/, which
- * uses it); {@link ExecutionStore} is the MongoDB implementation.
+ * uses it); {@code mongo.execution.ExecutionStore} is the MongoDB implementation.
  */
 public interface UpgradableExecutions {
 

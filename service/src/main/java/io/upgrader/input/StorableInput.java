@@ -1,7 +1,6 @@
 package io.upgrader.input;
 
 import io.upgrader.error.InvalidInputException;
-import io.upgrader.mongo.StorableValues;
 
 /** Refuses, with a 400 naming the field, input that MongoDB could not store exactly. */
 public final class StorableInput {

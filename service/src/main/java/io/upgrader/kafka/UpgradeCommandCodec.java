@@ -2,7 +2,7 @@ package io.upgrader.kafka;
 
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.contract.StrictJsonText;
-import io.upgrader.mongo.StorableValues;
+import io.upgrader.input.StorableValues;
 import io.upgrader.upgrade.UpgradeCommand;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;

@@ -34,7 +34,7 @@ public class OutboxRelay {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
 
-    private final UpgradeStatusStore store;
+    private final UpgradeOutbox store;
     private final UpgradeStatuses statuses;
     private final UpgradeCommandBus bus;
     private final JsonMapper json;
@@ -45,7 +45,7 @@ public class OutboxRelay {
     private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final FixedDelayJob job;
 
-    public OutboxRelay(UpgradeStatusStore store, UpgradeStatuses statuses, UpgradeCommandBus bus, JsonMapper json,
+    public OutboxRelay(UpgradeOutbox store, UpgradeStatuses statuses, UpgradeCommandBus bus, JsonMapper json,
                        Clock clock, OutboxProperties properties, MeterRegistry meters) {
         this.store = store;
         this.statuses = statuses;
@@ -67,11 +67,11 @@ public class OutboxRelay {
     public int relayOnce() {
         int published = 0;
         try {
-            UpgradeStatusStore.Outboxed after = null;
+            UpgradeOutbox.Outboxed after = null;
             while (true) {
-                List<UpgradeStatusStore.Outboxed> page = store.findAcceptedBefore(
+                List<UpgradeOutbox.Outboxed> page = store.findAcceptedBefore(
                         clock.instant().minus(properties.relayAge()), after, properties.pageSize());
-                for (UpgradeStatusStore.Outboxed pending : page) {
+                for (UpgradeOutbox.Outboxed pending : page) {
                     published += relay(pending) ? 1 : 0;
                 }
                 if (page.size() < properties.pageSize()) {
@@ -86,7 +86,7 @@ public class OutboxRelay {
         }
     }
 
-    private boolean relay(UpgradeStatusStore.Outboxed pending) {
+    private boolean relay(UpgradeOutbox.Outboxed pending) {
         Optional<UpgradeStatus> current = statuses.find(pending.commandId());
         if (current.isPresent() && current.get().status().isFinal()) {
             // Applied: recorded where the relay looks, so that this command leaves its scan.

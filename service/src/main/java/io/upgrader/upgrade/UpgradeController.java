@@ -2,8 +2,8 @@ package io.upgrader.upgrade;
 
 import io.upgrader.error.InvalidInputException;
 import io.upgrader.error.NotFoundException;
-import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Task;
+import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.UpgradeHistoryEntry;
 import io.upgrader.execution.Workflow;
 import io.upgrader.input.Identifiers;
@@ -42,11 +42,11 @@ public class UpgradeController {
 
     private final UpgradeRequests requests;
     private final UpgradeStatuses statuses;
-    private final ExecutionStore executions;
+    private final UpgradableExecutions executions;
     private final JsonMapper json;
     private final UpgradeOutcomes outcomes;
 
-    public UpgradeController(UpgradeRequests requests, UpgradeStatuses statuses, ExecutionStore executions,
+    public UpgradeController(UpgradeRequests requests, UpgradeStatuses statuses, UpgradableExecutions executions,
                              JsonMapper json, UpgradeOutcomes outcomes) {
         this.requests = requests;
         this.statuses = statuses;

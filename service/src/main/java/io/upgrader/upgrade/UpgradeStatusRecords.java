@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * The recorded status of each upgrade command, as the upgrade core reads and writes it: the ACCEPTED record (the
  * outbox, with its Idempotency-Key) and the final outcome. A final NOOP or REJECTED record is also how a redelivered
- * command is recognised. {@link UpgradeStatusStore} is the MongoDB implementation.
+ * command is recognised. {@code mongo.upgrade.UpgradeStatusStore} is the MongoDB implementation.
  */
 public interface UpgradeStatusRecords {
 

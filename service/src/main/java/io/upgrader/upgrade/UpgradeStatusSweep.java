@@ -21,12 +21,12 @@ public class UpgradeStatusSweep {
 
     private static final Logger log = LoggerFactory.getLogger(UpgradeStatusSweep.class);
 
-    private final UpgradeStatusStore store;
+    private final UpgradeStatusRetention store;
     private final Clock clock;
     private final UpgradeProperties properties;
     private final FixedDelayJob job;
 
-    public UpgradeStatusSweep(UpgradeStatusStore store, Clock clock, UpgradeProperties properties) {
+    public UpgradeStatusSweep(UpgradeStatusRetention store, Clock clock, UpgradeProperties properties) {
         this.store = store;
         this.clock = clock;
         this.properties = properties;

@@ -1,10 +1,10 @@
 package io.upgrader.baseline;
 
-import io.upgrader.definition.DefinitionStore;
 import io.upgrader.error.InvalidInputException;
-import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Workflow;
 import io.upgrader.input.Identifiers;
+import io.upgrader.mongo.definition.DefinitionStore;
+import io.upgrader.mongo.execution.ExecutionStore;
 import io.upgrader.upgrade.UpgradeApplier;
 import io.upgrader.upgrade.UpgradeCommand;
 import io.upgrader.upgrade.UpgradeController;

@@ -3,6 +3,7 @@ package io.upgrader.bulk;
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.kafka.UpgradeCommandCodec;
 import io.upgrader.kafka.UpgradeTopics;
+import io.upgrader.mongo.bulk.BulkBatchStore;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;

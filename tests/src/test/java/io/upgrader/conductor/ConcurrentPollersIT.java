@@ -1,10 +1,10 @@
 package io.upgrader.conductor;
 
 import com.netflix.conductor.common.metadata.tasks.Task;
-import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowTask;
 import io.upgrader.execution.Executions;
+import io.upgrader.mongo.definition.DefinitionStore;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;

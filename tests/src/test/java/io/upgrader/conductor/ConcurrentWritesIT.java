@@ -4,7 +4,7 @@ import com.netflix.conductor.common.metadata.tasks.Task;
 import com.netflix.conductor.common.metadata.tasks.TaskResult;
 import com.netflix.conductor.common.metadata.workflow.UpgradeWorkflowRequest;
 import com.netflix.conductor.common.run.Workflow;
-import io.upgrader.execution.ExecutionStore;
+import io.upgrader.mongo.execution.ExecutionStore;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;

@@ -2,6 +2,8 @@ package io.upgrader.execution;
 
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowTask;
+import io.upgrader.mongo.execution.ExecutionDocuments;
+import io.upgrader.mongo.execution.ExecutionUpdate;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,8 @@
 package io.upgrader.execution;
 
 import com.sun.net.httpserver.HttpServer;
-import io.upgrader.definition.DefinitionStore;
+import io.upgrader.mongo.definition.DefinitionStore;
+import io.upgrader.mongo.execution.ExecutionStore;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import org.junit.jupiter.api.AfterEach;

@@ -2,12 +2,12 @@ package io.upgrader.faults;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upgrader.UpgraderApplication;
-import io.upgrader.definition.DefinitionStore;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.definition.WorkflowTask;
-import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Executions;
 import io.upgrader.kafka.UpgradeTopics;
+import io.upgrader.mongo.definition.DefinitionStore;
+import io.upgrader.mongo.execution.ExecutionStore;
 import io.upgrader.support.Http;
 import io.upgrader.support.TestCredentials;
 import io.upgrader.support.TopicObserver;

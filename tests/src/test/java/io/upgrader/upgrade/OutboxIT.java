@@ -2,6 +2,7 @@ package io.upgrader.upgrade;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upgrader.kafka.KafkaUpgradeCommandBus;
+import io.upgrader.mongo.upgrade.UpgradeStatusStore;
 import io.upgrader.support.Http;
 import io.upgrader.support.InProcessMongo;
 import io.upgrader.support.TestCredentials;

@@ -2,12 +2,12 @@ package io.upgrader.upgrade;
 
 import io.upgrader.contract.ContractSchema;
 import io.upgrader.definition.WorkflowDef;
-import io.upgrader.execution.ExecutionStore;
 import io.upgrader.execution.Task;
 import io.upgrader.execution.TaskStatus;
 import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
 import io.upgrader.kafka.KafkaConfiguration;
+import io.upgrader.mongo.execution.ExecutionStore;
 import io.upgrader.support.Http;
 import io.upgrader.support.TopicObserver;
 import io.upgrader.support.UpgradeFixture;

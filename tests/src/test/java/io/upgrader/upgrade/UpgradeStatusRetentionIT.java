@@ -3,6 +3,7 @@ package io.upgrader.upgrade;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
+import io.upgrader.mongo.upgrade.UpgradeStatusStore;
 import io.upgrader.support.EmbeddedInfrastructureTest;
 import io.upgrader.support.Http;
 import io.upgrader.support.UpgradeFixture;

@@ -1,14 +1,16 @@
-package io.upgrader.bulk;
+package io.upgrader.mongo.bulk;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Updates;
+import io.upgrader.bulk.BatchRecounts;
+import io.upgrader.bulk.BulkBatch;
+import io.upgrader.mongo.upgrade.UpgradeStatusStore;
 import io.upgrader.upgrade.BatchCommandIds;
 import io.upgrader.upgrade.BatchOutcomeCounts;
 import io.upgrader.upgrade.UpgradeStatus;
-import io.upgrader.upgrade.UpgradeStatusStore;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.springframework.data.mongodb.core.MongoTemplate;
@@ -34,10 +36,11 @@ import java.util.Map;
  * one whose counters add up is marked settled and never read again.
  */
 @Component
-public class BulkCounts implements BatchOutcomeCounts {
+public class BulkCounts implements BatchOutcomeCounts, BatchRecounts {
 
     static final String COUNTED_AT = "countedAt";
-    static final String SETTLED = "settled";
+    /** True once the batch's counters add up to its selection: it is never counted again. */
+    public static final String SETTLED = "settled";
 
     private static final Map<UpgradeStatus.State, String> FIELDS = Map.of(UpgradeStatus.State.APPLIED, "applied",
             UpgradeStatus.State.NOOP, "noop", UpgradeStatus.State.REJECTED, "rejected");
@@ -77,6 +80,7 @@ public class BulkCounts implements BatchOutcomeCounts {
      *
      * @return the batches counted again from their statuses
      */
+    @Override
     public int reconcile(Instant cutoff, int limit) {
         List<Document> quiet = new ArrayList<>();
         batches.find(Filters.and(Filters.eq("state", BulkBatch.State.EXPANDED.name()), Filters.ne(SETTLED, true),

@@ -1,4 +1,4 @@
-package io.upgrader.execution;
+package io.upgrader.mongo.execution;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.BulkWriteOptions;
@@ -10,6 +10,14 @@ import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.Updates;
+import io.upgrader.bulk.ExecutionSelection;
+import io.upgrader.execution.ExecutionRecords;
+import io.upgrader.execution.SystemTaskClaims;
+import io.upgrader.execution.Task;
+import io.upgrader.execution.TaskStatus;
+import io.upgrader.execution.UpgradableExecutions;
+import io.upgrader.execution.Workflow;
+import io.upgrader.execution.WorkflowStatus;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.springframework.data.mongodb.core.MongoTemplate;
@@ -31,7 +39,7 @@ import java.util.Set;
  * ({@link ExecutionUpdate}), not the document.
  */
 @Component
-public class ExecutionStore implements UpgradableExecutions {
+public class ExecutionStore implements ExecutionRecords, UpgradableExecutions, SystemTaskClaims, ExecutionSelection {
 
     /** How often a poll looks again after other pollers took the task it found. */
     private static final int CLAIM_ATTEMPTS = 8;
@@ -48,15 +56,18 @@ public class ExecutionStore implements UpgradableExecutions {
         workflows.createIndex(Indexes.ascending("upgradeHistory.commandId"));
     }
 
+    @Override
     public void insert(Workflow workflow) {
         workflows.insertOne(documents.toDocument(workflow));
     }
 
+    @Override
     public Optional<Workflow> find(String workflowId) {
         return Optional.ofNullable(workflows.find(Filters.eq("_id", workflowId)).first())
                 .map(documents::fromDocument);
     }
 
+    @Override
     public Map<String, Workflow> findAll(Collection<String> workflowIds) {
         Map<String, Workflow> found = new HashMap<>();
         workflows.find(Filters.in("_id", workflowIds)).forEach(document -> {
@@ -67,6 +78,7 @@ public class ExecutionStore implements UpgradableExecutions {
     }
 
     /** The execution that holds this applied upgrade, if any. */
+    @Override
     public Optional<Workflow> findByAppliedCommand(String commandId) {
         return Optional.ofNullable(workflows.find(Filters.eq("upgradeHistory.commandId", commandId)).first())
                 .map(documents::fromDocument);
@@ -78,6 +90,7 @@ public class ExecutionStore implements UpgradableExecutions {
      *
      * @return the commandIds now applied; the others met a conflict and must be planned again
      */
+    @Override
     public Set<String> updateAllUpgraded(List<UpgradeWrite> writes) {
         if (writes.isEmpty()) {
             return Set.of();
@@ -110,6 +123,7 @@ public class ExecutionStore implements UpgradableExecutions {
      * A page of the ids of a definition's executions, in id order after {@code afterId}: the walk a bulk
      * upgrade takes, resumable from the last id it reached.
      */
+    @Override
     public List<String> selectIds(String name, Collection<Integer> versions, Collection<WorkflowStatus> statuses,
                                   Collection<String> workflowIds, String afterId, int limit) {
         List<Bson> conditions = new ArrayList<>();
@@ -130,12 +144,14 @@ public class ExecutionStore implements UpgradableExecutions {
     }
 
 
+    @Override
     public Optional<Workflow> findByTaskId(String taskId) {
         return Optional.ofNullable(workflows.find(Filters.eq("tasks.taskId", taskId)).first())
                 .map(documents::fromDocument);
     }
 
     /** Ids of the executions of a definition still under way (RUNNING or PAUSED, as Conductor's "pending"). */
+    @Override
     public List<String> runningIds(String name, Integer version) {
         Bson filter = Filters.and(Filters.eq("workflowName", name),
                 Filters.in("status", WorkflowStatus.RUNNING.name(), WorkflowStatus.PAUSED.name()));
@@ -152,6 +168,7 @@ public class ExecutionStore implements UpgradableExecutions {
      *
      * @return false on a conflict: re-read
      */
+    @Override
     public boolean update(Workflow before, Workflow updated) {
         return workflows.updateOne(atRevision(before), documents.update(before, updated)).getModifiedCount() == 1;
     }
@@ -162,6 +179,7 @@ public class ExecutionStore implements UpgradableExecutions {
      *
      * @return false on a conflict: read again and re-plan
      */
+    @Override
     public boolean updateUpgraded(Workflow before, Workflow upgraded, String commandId) {
         return workflows.updateOne(upgradable(before, commandId), documents.update(before, upgraded))
                 .getModifiedCount() == 1;
@@ -181,6 +199,7 @@ public class ExecutionStore implements UpgradableExecutions {
      * task, even when parallel branches schedule several tasks of one type in one execution. It also moves the
      * revision on, so a concurrent read-modify-write of the execution (an upgrade, a task update) re-reads.
      */
+    @Override
     public Optional<Task> claimScheduled(String taskType, String workerId, long now) {
         Bson scheduled = Filters.and(Filters.eq("taskType", taskType),
                 Filters.eq("status", TaskStatus.SCHEDULED.name()), Filters.lte("scheduledTime", now));
@@ -207,11 +226,13 @@ public class ExecutionStore implements UpgradableExecutions {
         return Optional.empty();
     }
 
+    @Override
     public boolean delete(String workflowId) {
         return workflows.deleteOne(Filters.eq("_id", workflowId)).getDeletedCount() == 1;
     }
 
     /** @return false when an execution with this workflowId exists already */
+    @Override
     public boolean insertIfAbsent(Workflow workflow) {
         try {
             insert(workflow);
@@ -231,6 +252,7 @@ public class ExecutionStore implements UpgradableExecutions {
      *
      * @return false when the task is no longer SCHEDULED or the execution no longer RUNNING
      */
+    @Override
     public boolean claimTask(String workflowId, String taskId, String workerId, long now) {
         return workflows.updateOne(stillScheduled(workflowId, taskId), claim(workerId, now)).getModifiedCount() == 1;
     }
@@ -258,6 +280,7 @@ public class ExecutionStore implements UpgradableExecutions {
      * RUNNING executions with work for the server's own workers: a SCHEDULED HTTP or SUB_WORKFLOW task, or an
      * IN_PROGRESS WAIT whose waitTimeout has come; at most {@code limit} of them.
      */
+    @Override
     public List<Workflow> findWithServerWork(long now, int limit) {
         // One $or of elemMatch clauses: each clause is answered from the (tasks.taskType, tasks.status) index on
         // MongoDB, and a store without secondary indexes reads the collection once rather than once per kind.

@@ -1,4 +1,4 @@
-package io.upgrader.definition;
+package io.upgrader.mongo.definition;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -8,6 +8,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
+import io.upgrader.definition.WorkflowDef;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
 import org.springframework.data.mongodb.core.MongoTemplate;

@@ -1,4 +1,4 @@
-package io.upgrader.upgrade;
+package io.upgrader.mongo.upgrade;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
@@ -9,7 +9,12 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
+import io.upgrader.bulk.BatchStatuses;
 import io.upgrader.mongo.DocumentMapper;
+import io.upgrader.upgrade.UpgradeOutbox;
+import io.upgrader.upgrade.UpgradeProperties;
+import io.upgrader.upgrade.UpgradeStatus;
+import io.upgrader.upgrade.UpgradeStatusRetention;
 import org.bson.Document;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.mongodb.core.MongoTemplate;
@@ -32,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * recognised (an APPLIED one is recognised by the execution's own upgradeHistory).
  */
 @Component
-public class UpgradeStatusStore implements UpgradeStatusRecords {
+public class UpgradeStatusStore implements UpgradeOutbox, UpgradeStatusRetention, BatchStatuses {
 
     /** Present only on commands sent with an Idempotency-Key: workflowId + '\n' + key, unique. */
     private static final String IDEMPOTENCY_SCOPE = "idempotencyScope";
@@ -73,6 +78,7 @@ public class UpgradeStatusStore implements UpgradeStatusRecords {
     }
 
     /** Deletes the records whose retention is over (the TTL monitor's work, for servers without one). */
+    @Override
     public long deleteExpired(Instant now) {
         return commands.deleteMany(Filters.lt(EXPIRES_AT, Date.from(now))).getDeletedCount();
     }
@@ -98,6 +104,7 @@ public class UpgradeStatusStore implements UpgradeStatusRecords {
      * commandId order after {@code afterCommandId} (null: from the start): a range of the ({@code status},
      * {@code _id}) index on MongoDB, not a read of every status.
      */
+    @Override
     public List<UpgradeStatus> findByCommandIdPrefix(String prefix, UpgradeStatus.State state, String afterCommandId,
                                                      int limit) {
         List<UpgradeStatus> found = new ArrayList<>();
@@ -110,7 +117,7 @@ public class UpgradeStatusStore implements UpgradeStatusRecords {
 
     /**
      * How many commands whose commandId starts so are in {@code state}: a range of the ({@code status}, {@code _id})
-     * index, read only to reconcile a batch's counters (see bulk.BulkCounts).
+     * index, read only to reconcile a batch's counters (see {@link io.upgrader.mongo.bulk.BulkCounts}).
      */
     public long countByCommandIdPrefix(String prefix, UpgradeStatus.State state) {
         return commands.countDocuments(Filters.and(Filters.gte("_id", prefix), Filters.lt("_id", prefixEnd(prefix)),
@@ -198,10 +205,6 @@ public class UpgradeStatusStore implements UpgradeStatusRecords {
         commands.deleteOne(Filters.eq("_id", commandId));
     }
 
-    /** A command still ACCEPTED, as the outbox relay reads it; {@code commandJson} is null on older records. */
-    public record Outboxed(String commandId, String workflowId, Object acceptedAt, String commandJson) {
-    }
-
     /** The command JSON stored with an ACCEPTED record, if it has one. */
     public Optional<String> findCommand(String commandId) {
         return Optional.ofNullable(commands.find(Filters.eq("_id", commandId))
@@ -213,7 +216,8 @@ public class UpgradeStatusStore implements UpgradeStatusRecords {
      * (acceptedAt, commandId), after {@code after} (null: from the start); read through the (status, acceptedAt)
      * index.
      */
-    public List<Outboxed> findAcceptedBefore(java.time.Instant cutoff, Outboxed after, int limit) {
+    @Override
+    public List<Outboxed> findAcceptedBefore(Instant cutoff, Outboxed after, int limit) {
         Object before = mapper.toDocument(Map.of("at", cutoff), null).get("at");
         List<org.bson.conversions.Bson> conditions = new ArrayList<>(List.of(
                 Filters.eq("status", UpgradeStatus.State.ACCEPTED.name()), Filters.lt("acceptedAt", before)));

@@ -1,4 +1,4 @@
-package io.upgrader.bulk;
+package io.upgrader.mongo.bulk;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -6,6 +6,8 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
+import io.upgrader.bulk.BulkBatch;
+import io.upgrader.bulk.BulkBatches;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
 import org.springframework.data.mongodb.core.MongoTemplate;
@@ -19,17 +21,13 @@ import java.util.Optional;
 
 /** Bulk upgrades in {@code upgrade_batches}, {@code _id} = batchId. */
 @Component
-public class BulkBatchStore {
+public class BulkBatchStore implements BulkBatches {
 
     /**
      * A BSON date: when the batch's cursor last moved (or the resumer last sent it again); the resumer's scan
      * reads EXPANDING batches whose movedAt is older than {@code upgrader.bulk.resume-after}.
      */
     static final String MOVED_AT = "movedAt";
-
-    /** An EXPANDING batch whose cursor has not moved lately, as the resumer reads it. */
-    public record Stale(String batchId, Date movedAt) {
-    }
 
     private final MongoCollection<Document> batches;
     private final DocumentMapper mapper;
@@ -40,6 +38,7 @@ public class BulkBatchStore {
         batches.createIndex(Indexes.ascending("state", MOVED_AT));
     }
 
+    @Override
     public void insert(BulkBatch batch) {
         Document document = mapper.toDocument(batch, batch.batchId());
         Date created = Date.from(batch.createdAt() == null ? Instant.now() : batch.createdAt());
@@ -47,6 +46,7 @@ public class BulkBatchStore {
         batches.insertOne(document);
     }
 
+    @Override
     public Optional<BulkBatch> find(String batchId) {
         return Optional.ofNullable(batches.find(Filters.eq("_id", batchId)).first())
                 .map(document -> {
@@ -65,6 +65,7 @@ public class BulkBatchStore {
      *
      * @return false when another delivery of the batch moved it on first: read it again
      */
+    @Override
     public boolean advance(String batchId, String expectedCursor, String newCursor, int published, Instant now) {
         return batches.updateOne(Filters.and(Filters.eq("_id", batchId), Filters.eq("cursor", expectedCursor)),
                 Updates.combine(Updates.set("cursor", newCursor), Updates.inc("selected", (long) published),
@@ -73,6 +74,7 @@ public class BulkBatchStore {
     }
 
     /** Marks the batch expanded if it still stands at {@code expectedCursor}; false when another delivery did. */
+    @Override
     public boolean markExpanded(String batchId, String expectedCursor, Instant now) {
         return batches.updateOne(Filters.and(Filters.eq("_id", batchId), Filters.eq("cursor", expectedCursor),
                         Filters.eq("state", BulkBatch.State.EXPANDING.name())),
@@ -82,11 +84,13 @@ public class BulkBatchStore {
     }
 
     /** How many batches are in this state: a count over the (state, movedAt) index on MongoDB. */
+    @Override
     public long countInState(BulkBatch.State state) {
         return batches.countDocuments(Filters.eq("state", state.name()));
     }
 
     /** Up to {@code limit} EXPANDING batches whose cursor has not moved since {@code cutoff}, oldest first. */
+    @Override
     public List<Stale> findStale(Instant cutoff, int limit) {
         List<Stale> found = new ArrayList<>();
         batches.find(Filters.and(Filters.eq("state", BulkBatch.State.EXPANDING.name()),
@@ -100,6 +104,7 @@ public class BulkBatchStore {
      * Claims the resumption of a stale batch: moves its movedAt to {@code now} if nobody (another instance, the
      * expansion) did since it was read, so that one instance sends it again per period.
      */
+    @Override
     public boolean claimResume(Stale stale, Instant now) {
         return batches.updateOne(Filters.and(Filters.eq("_id", stale.batchId()),
                         Filters.eq("state", BulkBatch.State.EXPANDING.name()), Filters.eq(MOVED_AT, stale.movedAt())),

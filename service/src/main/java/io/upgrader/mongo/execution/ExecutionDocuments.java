@@ -1,8 +1,9 @@
-package io.upgrader.execution;
+package io.upgrader.mongo.execution;
 
-import io.upgrader.definition.DefinitionSnapshots;
 import io.upgrader.definition.WorkflowDef;
+import io.upgrader.execution.Workflow;
 import io.upgrader.mongo.DocumentMapper;
+import io.upgrader.mongo.definition.DefinitionSnapshots;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.springframework.stereotype.Component;

@@ -1,4 +1,4 @@
-package io.upgrader.definition;
+package io.upgrader.mongo.definition;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -10,6 +10,9 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import io.upgrader.definition.DefinitionProperties;
+import io.upgrader.definition.WorkflowDef;
+import io.upgrader.definition.WorkflowDefRegistry;
 import io.upgrader.mongo.DocumentMapper;
 import org.bson.Document;
 import org.springframework.data.mongodb.core.MongoTemplate;
@@ -22,7 +25,7 @@ import java.util.Optional;
 
 /** Workflow definitions in the {@code workflow_defs} collection, unique on (name, version). */
 @Component
-public class DefinitionStore implements WorkflowDefinitions {
+public class DefinitionStore implements WorkflowDefRegistry {
 
     private final MongoCollection<Document> definitions;
     private final DocumentMapper mapper;
@@ -40,6 +43,7 @@ public class DefinitionStore implements WorkflowDefinitions {
     }
 
     /** @return false when (name, version) is already registered */
+    @Override
     public boolean register(WorkflowDef definition) {
         String id = id(definition.name(), definition.version());
         try {
@@ -57,6 +61,7 @@ public class DefinitionStore implements WorkflowDefinitions {
     }
 
     /** Registers or replaces (name, version); the creation time of a replaced definition is kept. */
+    @Override
     public void upsert(WorkflowDef definition, long now) {
         long created = find(definition.name(), definition.version()).map(WorkflowDef::createTime).orElse(now);
         String id = id(definition.name(), definition.version());
@@ -68,6 +73,7 @@ public class DefinitionStore implements WorkflowDefinitions {
         }
     }
 
+    @Override
     public List<WorkflowDef> all() {
         List<WorkflowDef> all = new ArrayList<>();
         definitions.find().sort(Sorts.ascending("name", "version"))
@@ -75,6 +81,7 @@ public class DefinitionStore implements WorkflowDefinitions {
         return all;
     }
 
+    @Override
     public boolean delete(String name, int version) {
         String id = id(name, version);
         try {
@@ -88,6 +95,7 @@ public class DefinitionStore implements WorkflowDefinitions {
         return name + ":" + version;
     }
 
+    @Override
     public Optional<WorkflowDef> find(String name, int version) {
         return Optional.ofNullable(definitions.find(Filters.and(Filters.eq("name", name), Filters.eq("version", version))).first())
                 .map(document -> mapper.fromDocument(document, WorkflowDef.class));
@@ -98,6 +106,7 @@ public class DefinitionStore implements WorkflowDefinitions {
      * a change made through this instance is seen at once). Only for checks that are made again against the
      * store before anything is written, such as the HTTP pre-check of an upgrade, which the consumer repeats.
      */
+    @Override
     public Optional<WorkflowDef> findRecent(String name, int version) {
         String id = id(name, version);
         WorkflowDef known = recent.getIfPresent(id);
@@ -109,6 +118,7 @@ public class DefinitionStore implements WorkflowDefinitions {
         return found;
     }
 
+    @Override
     public Optional<WorkflowDef> latest(String name) {
         return Optional.ofNullable(definitions.find(Filters.eq("name", name)).sort(Sorts.descending("version")).first())
                 .map(document -> mapper.fromDocument(document, WorkflowDef.class));

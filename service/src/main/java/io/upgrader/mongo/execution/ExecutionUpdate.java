@@ -1,5 +1,6 @@
-package io.upgrader.execution;
+package io.upgrader.mongo.execution;
 
+import io.upgrader.execution.Workflow;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 

@@ -1,4 +1,4 @@
-package io.upgrader.mongo;
+package io.upgrader.input;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
