@@ -76,7 +76,11 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
     }
 
     synchronized void start(ConfigurableEnvironment environment) {
-        if (kafka != null || mongo != null || !environment.getProperty("upgrader.embedded.enabled", Boolean.class, true)) {
+        if (kafka != null || mongo != null) {
+            return;
+        }
+        EmbeddedProperties settings = EmbeddedProperties.bind(environment);
+        if (!settings.enabled()) {
             return;
         }
         boolean needsKafka = !StringUtils.hasText(environment.getProperty("KAFKA_BOOTSTRAP_SERVERS"));
@@ -84,31 +88,28 @@ public class EmbeddedInfrastructure implements ApplicationListener<ApplicationEv
         if (!needsKafka && !needsMongo) {
             return;
         }
-        String host = environment.getProperty("upgrader.embedded.host", "127.0.0.1");
-        int kafkaPort = environment.getProperty("upgrader.embedded.kafka-port", Integer.class, 9092);
-        int mongoPort = environment.getProperty("upgrader.embedded.mongodb-port", Integer.class, 27017);
-        Path dataDir = Path.of(environment.getProperty("upgrader.embedded.data-dir", "./data")).toAbsolutePath().normalize();
+        String host = settings.host();
+        Path dataDir = settings.dataDir().toAbsolutePath().normalize();
         // Both ports are checked before anything starts, so a clash costs no broker start and stop.
         if (needsKafka) {
-            requireFreePort(host, kafkaPort, "upgrader.embedded.kafka-port", "KAFKA_BOOTSTRAP_SERVERS");
+            requireFreePort(host, settings.kafkaPort(), "upgrader.embedded.kafka-port", "KAFKA_BOOTSTRAP_SERVERS");
         }
         if (needsMongo) {
-            requireFreePort(host, mongoPort, "upgrader.embedded.mongodb-port", "MONGODB_URI");
+            requireFreePort(host, settings.mongodbPort(), "upgrader.embedded.mongodb-port", "MONGODB_URI");
         }
         Map<String, Object> properties = new LinkedHashMap<>();
         try {
             if (needsKafka) {
                 quietBrokerLogging(environment);
                 long started = System.nanoTime();
-                kafka = EmbeddedKafkaBroker.start(host, kafkaPort, dataDir.resolve("kafka"));
+                kafka = EmbeddedKafkaBroker.start(host, settings.kafkaPort(), dataDir.resolve("kafka"));
                 log.info("Started embedded Apache Kafka broker (KRaft) on {}, log dir {} (cluster id {}, {} ms)",
                         kafka.bootstrapServers(), kafka.logDir(), kafka.clusterId(), (System.nanoTime() - started) / 1_000_000);
                 properties.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
             }
             if (needsMongo) {
-                int cacheSizeMb = environment.getProperty("upgrader.embedded.mongodb-cache-size-mb", Integer.class,
-                        EmbeddedMongoServer.DEFAULT_CACHE_SIZE_MB);
-                mongo = EmbeddedMongoServer.start(host, mongoPort, dataDir.resolve("mongo.mv"), cacheSizeMb);
+                mongo = EmbeddedMongoServer.start(host, settings.mongodbPort(), dataDir.resolve("mongo.mv"),
+                        settings.mongodbCacheSizeMb());
                 log.info("Started embedded MongoDB-wire server (mongo-java-server, H2 backend) on {}, data file {}",
                         mongo.connectionString(), mongo.h2File());
                 properties.put("spring.mongodb.uri", mongo.connectionString() + "/" + DATABASE);

@@ -1,5 +1,6 @@
 package io.upgrader.configuration;
 
+import io.upgrader.embedded.EmbeddedProperties;
 import io.upgrader.execution.ApplyProperties;
 import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.security.EmbeddedMode;
@@ -47,14 +48,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConfigurationTableTest {
 
     /**
-     * Documented {@code upgrader.*} rows with no record: the embedded module reads its settings from the
-     * Environment before any bean exists (it must start the broker and server the context connects to), and the
-     * benchmark's baseline endpoint is switched on by an {@code @ConditionalOnProperty}.
+     * Documented {@code upgrader.*} rows with no record: the benchmark's baseline endpoint is switched on by an
+     * {@code @ConditionalOnProperty}.
      */
-    static final Set<String> NOT_IN_A_RECORD = Set.of(
-            "upgrader.embedded.enabled", "upgrader.embedded.host", "upgrader.embedded.kafka-port",
-            "upgrader.embedded.mongodb-port", "upgrader.embedded.mongodb-cache-size-mb", "upgrader.embedded.data-dir",
-            "upgrader.baseline.sync-endpoint.enabled");
+    static final Set<String> NOT_IN_A_RECORD = Set.of("upgrader.baseline.sync-endpoint.enabled");
 
     /** A row of the table: {@code | `name` (`ENV_VAR`) | default | meaning |}; the variable is optional. */
     private static final Pattern ROW = Pattern.compile(
@@ -76,10 +73,11 @@ class ConfigurationTableTest {
     void theRecordsAreFound() {
         // A scan that found nothing would make every check below pass.
         assertThat(recordProperties.keySet()).contains("upgrader.apply.read-chunk", "upgrader.kafka.command-topic",
-                "upgrader.security.token-ttl", "upgrader.embedded.active");
+                "upgrader.security.token-ttl", "upgrader.embedded.active", "upgrader.embedded.kafka-port");
         assertThat(recordProperties.get("upgrader.apply.max-conflict-retries").record()).isEqualTo(ApplyProperties.class);
         assertThat(recordProperties.get("upgrader.kafka.max-command-size").record()).isEqualTo(UpgradeTopics.class);
         assertThat(recordProperties.get("upgrader.embedded.active").record()).isEqualTo(EmbeddedMode.class);
+        assertThat(recordProperties.get("upgrader.embedded.data-dir").record()).isEqualTo(EmbeddedProperties.class);
         assertThat(table.keySet()).contains("upgrader.apply.read-chunk", "KAFKA_BOOTSTRAP_SERVERS");
     }
 

@@ -1,5 +1,6 @@
 package io.upgrader.configuration;
 
+import io.upgrader.embedded.EmbeddedInfrastructure;
 import io.upgrader.execution.ApplyProperties;
 import io.upgrader.kafka.UpgradeTopics;
 import io.upgrader.task.TaskProperties;
@@ -87,5 +88,30 @@ class ConfigurationValidationIT {
         assertThat(printed).contains("APPLICATION FAILED TO START");
         String report = printed.substring(printed.indexOf("APPLICATION FAILED TO START"));
         assertThat(report).contains(property).contains(reason);
+    }
+
+    /**
+     * The embedded module binds its settings before any bean exists (it starts the broker and server the context
+     * connects to); a bad one stops the start with the same report, and nothing is started.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+            "upgrader.embedded.kafka-port=70000; upgrader.embedded.kafka-port; must be less than or equal to 65535",
+            "upgrader.embedded.mongodb-port=0; upgrader.embedded.mongodb-port; must be greater than or equal to 1",
+            "upgrader.embedded.mongodb-cache-size-mb=0; upgrader.embedded.mongodb-cache-size-mb; must be greater than or equal to 1",
+            "upgrader.embedded.host=; upgrader.embedded.host; must not be blank",
+            "upgrader.embedded.enabled=perhaps; upgrader.embedded.enabled; perhaps",
+    })
+    void aBadEmbeddedValueStopsTheStartNamingTheProperty(String argument, String property, String reason,
+                                                         CapturedOutput output) {
+        EmbeddedInfrastructure embedded = new EmbeddedInfrastructure();
+        assertThatThrownBy(() -> new SpringApplicationBuilder(RecordsOnly.class).web(WebApplicationType.NONE)
+                .bannerMode(Banner.Mode.OFF).logStartupInfo(false).listeners(embedded).run("--" + argument).close())
+                .isInstanceOf(RuntimeException.class);
+        String printed = output.getAll();
+        assertThat(printed).contains("APPLICATION FAILED TO START");
+        String report = printed.substring(printed.indexOf("APPLICATION FAILED TO START"));
+        assertThat(report).contains(property).contains(reason);
+        assertThat(printed).doesNotContain("Started embedded");
     }
 }

@@ -142,7 +142,6 @@ class FaultToleranceIT {
         assertThat(duringOutage.status()).as(duringOutage.body()).isEqualTo(503);
         assertThat(duringOutage.json().path("retryable").asBoolean()).isTrue();
         assertThat(duringOutage.json().path("message").asString()).contains("Kafka");
-        assertThat(elapsedMs).isLessThan(15_000);
         assertThat(recordedDuringOutage).isEqualTo(1);
         assertThat(afterOutage.status()).isEqualTo(200);
         assertThat(afterOutage.json().path("commandId").asString()).isEqualTo(recordedCommandId);

@@ -22,13 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@code upgrader.upgrade.max-waiters=1}, in a context of its own: while one request waits for its outcome
+ * {@code upgrader.upgrade.max-waiters=1}, in a context of its own (its own broker and database: it stops its own
+ * command listener, never the shared context's): while one request waits for its outcome
  * (held by the stopped command consumer, so that its command cannot be applied yet), a second request that asks
  * to wait is refused with 429 and Conductor's error body, and publishes nothing; once the consumer runs, the
  * first is answered with its APPLIED status long before its 30 s deadline would give a 202.
  */
 @EmbeddedInfrastructureTest
-@TestPropertySource(properties = "upgrader.upgrade.max-waiters=1")
+@TestPropertySource(properties = {"upgrader.upgrade.max-waiters=1", "spring.mongodb.database=upgrader_waiter_cap"})
 class WaiterCapIT extends UpgradeFixture {
 
     private static final ExecutorService BACKGROUND = Executors.newCachedThreadPool();

@@ -179,15 +179,11 @@ class HttpCallIT {
 
     @Test
     void aServerThatDoesNotAnswerInTimeFailsWithAClearReason() {
-        long start = System.nanoTime();
-
         HttpCall.Outcome outcome = HttpCall.execute(Map.of("http_request", Map.of(
                 "uri", url("/slow"), "connectionTimeOut", 200, "readTimeOut", 300)));
 
-        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(outcome.succeeded()).isFalse();
         assertThat(outcome.reason()).startsWith("no response to GET " + url("/slow") + " within 500 ms");
-        assertThat(tookMillis).isBetween(450L, 5_000L);
     }
 
     @Test

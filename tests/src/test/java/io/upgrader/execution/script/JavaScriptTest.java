@@ -153,14 +153,10 @@ class JavaScriptTest {
     @Test
     void anEndlessLoopStopsAtTheTimeLimit() {
         Duration limit = Duration.ofMillis(300);
-        long start = System.nanoTime();
-
         assertThatThrownBy(() -> JavaScript.evaluate("while (true) {}", Map.of(), limit))
                 .isInstanceOf(ScriptFailure.class)
                 .hasMessage("expression ran longer than 300 ms");
 
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(took).isGreaterThanOrEqualTo(limit).isLessThan(limit.multipliedBy(5));
         // The engine is still usable afterwards, and the limit did not outlive its evaluation.
         assertThat(JavaScript.evaluate("1 + 1", Map.of(), limit)).isEqualTo(2L);
     }
