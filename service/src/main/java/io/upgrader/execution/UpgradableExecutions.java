@@ -19,6 +19,22 @@ public interface UpgradableExecutions {
     /** The executions found among these ids, by workflowId; missing ones are absent from the map. */
     Map<String, Workflow> findAll(Collection<String> workflowIds);
 
+    /**
+     * The executions found among these ids, read until their stored documents reach {@code byteBudget} bytes (at
+     * least one is read): the memory an apply holds follows the budget, not the size of the executions.
+     *
+     * @return the executions read, and the ids the budget left unread (to ask for again; an id in neither does
+     *         not exist)
+     */
+    Reading findWithin(Collection<String> workflowIds, long byteBudget);
+
+    /**
+     * @param found  the executions read, by workflowId
+     * @param unread the ids not reached within the budget; they may or may not exist
+     */
+    record Reading(Map<String, Workflow> found, Set<String> unread) {
+    }
+
     /** The execution whose upgradeHistory holds this command, if any. */
     Optional<Workflow> findByAppliedCommand(String commandId);
 

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +49,7 @@ public class UpgradeApplier {
     private final ExecutionChanges changes;
     private final BatchOutcomeCounts batchCounts;
     private final int readChunk;
+    private final long readBudget;
     /** Told of each final status once its event is sent, to wake the requests waiting for it. */
     private UpgradeOutcomes outcomes;
     /** Around each command's own part of an apply: its trace span and commandId in the logs. */
@@ -67,6 +69,7 @@ public class UpgradeApplier {
         this.changes = changes;
         this.batchCounts = batchCounts;
         this.readChunk = apply.readChunk();
+        this.readBudget = apply.readBudget().toBytes();
         for (String outcome : List.of("applied", "noop", "rejected", "redelivered")) {
             meters.counter(COMMANDS_METRIC, "outcome", outcome); // at zero from the start, so that rates exist
         }
@@ -111,27 +114,50 @@ public class UpgradeApplier {
      * Applies a poll's worth of commands with a few queries and one bulk write, then sends their events
      * together. Same rules as {@link #apply}: per-document conditions in the bulk write, so a conflict on one
      * execution sends only that command through the single path again; a second command for an execution
-     * already in the batch follows it, in order, through the single path. The executions are read
-     * {@code upgrader.apply.read-chunk} at a time, so that a poll of large executions never holds them all.
+     * already in the batch follows it, in order, through the single path. The executions are read at most
+     * {@code upgrader.apply.read-chunk} and about {@code upgrader.apply.read-budget} bytes at a time, so that a poll
+     * of large executions never holds them all: the commands whose execution the budget left unread come first in
+     * the next chunk.
      *
      * @return the events, in the order they were sent
      */
     public List<UpgradeEvent> applyAll(List<UpgradeCommand> commands) {
         List<UpgradeEvent> sent = new ArrayList<>();
-        for (int from = 0; from < commands.size(); from += readChunk) {
-            sent.addAll(applyChunk(commands.subList(from, Math.min(commands.size(), from + readChunk))));
+        List<UpgradeCommand> pending = new ArrayList<>(commands);
+        while (!pending.isEmpty()) {
+            List<UpgradeCommand> chunk = pending.subList(0, Math.min(pending.size(), readChunk));
+            Chunk done = applyChunk(List.copyOf(chunk));
+            chunk.clear();
+            sent.addAll(done.sent());
+            pending.addAll(0, done.unread());
         }
         return sent;
     }
 
-    private List<UpgradeEvent> applyChunk(List<UpgradeCommand> commands) {
+    /** What a chunk sent, and its commands (in order) whose executions were not read within the budget. */
+    private record Chunk(List<UpgradeEvent> sent, List<UpgradeCommand> unread) {
+    }
+
+    private Chunk applyChunk(List<UpgradeCommand> commands) {
+        Set<String> ids = new LinkedHashSet<>();
+        commands.forEach(command -> ids.add(command.workflowId()));
+        UpgradableExecutions.Reading reading = executions.findWithin(ids, readBudget);
+        Map<String, Workflow> current = reading.found();
+        if (current.isEmpty() && !reading.unread().isEmpty()) {
+            // A store that reads nothing within the budget would never finish the poll.
+            throw new IllegalStateException("The store read no execution of " + ids.size() + " within the budget");
+        }
+        List<UpgradeCommand> unread = new ArrayList<>();
         List<UpgradeCommand> batch = new ArrayList<>();
         List<UpgradeCommand> afterwards = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (UpgradeCommand command : commands) {
-            (seen.add(command.workflowId()) ? batch : afterwards).add(command);
+            if (reading.unread().contains(command.workflowId())) {
+                unread.add(command);
+            } else {
+                (seen.add(command.workflowId()) ? batch : afterwards).add(command);
+            }
         }
-        Map<String, Workflow> current = executions.findAll(seen);
         Map<String, UpgradeStatus> known = statuses.findFinal(batch.stream().map(UpgradeCommand::commandId).toList());
         Map<String, Optional<WorkflowDef>> targets = new HashMap<>();
         Instant now = clock.instant();
@@ -186,7 +212,7 @@ public class UpgradeApplier {
         for (UpgradeCommand command : afterwards) {
             sent.add(apply(command));
         }
-        return sent;
+        return new Chunk(sent, unread);
     }
 
     /**

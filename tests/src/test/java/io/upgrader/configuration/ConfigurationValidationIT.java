@@ -16,6 +16,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
 
 import java.time.Duration;
 
@@ -43,7 +44,7 @@ class ConfigurationValidationIT {
     @Test
     void theDefaultsAreValid() {
         try (ConfigurableApplicationContext context = start()) {
-            assertThat(context.getBean(ApplyProperties.class)).isEqualTo(new ApplyProperties(16, 50));
+            assertThat(context.getBean(ApplyProperties.class)).isEqualTo(new ApplyProperties(16, 50, DataSize.ofMegabytes(4)));
             assertThat(context.getBean(TaskProperties.class).maxPollWait()).isEqualTo(Duration.ofSeconds(5));
             assertThat(context.getBean(UpgradeTopics.class).consumerGroup()).isEqualTo("workflow-upgrader");
         }
@@ -80,6 +81,7 @@ class ConfigurationValidationIT {
             // A value that is not one at all, and a record that checks itself in its constructor.
             "upgrader.apply.read-chunk=many; upgrader.apply.read-chunk; many",
             "upgrader.bulk.page-size=0; upgrader.bulk.page-size; must be between 1 and 10000",
+            "upgrader.apply.read-budget=0B; upgrader.apply.read-budget; must be positive",
     })
     void aBadValueStopsTheStartNamingTheProperty(String argument, String property, String reason,
                                                   CapturedOutput output) {

@@ -29,8 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
@@ -264,5 +266,37 @@ class ExecutionStoreIT {
         assertThat((double) updateBytes[1] / updateBytes[0]).isLessThanOrEqualTo(1.5);
         assertThat((double) upgradeBytes[1] / upgradeBytes[0]).isLessThanOrEqualTo(1.5);
         assertThat(updateBytes[1]).isLessThan(documentBytes / 20);
+    }
+
+    @Test
+    void aBudgetedReadStopsOnceTheStoredBytesReachTheBudgetAndSaysWhatItLeft() {
+        WorkflowDef v1 = sequence("budget", 1, refs(200));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(withRecords("wf-budget-" + i, 200, v1).workflowId());
+        }
+        int documentBytes = mongo.getCollection("workflows").withDocumentClass(RawBsonDocument.class)
+                .find(new Document("_id", ids.get(0))).first().getByteBuffer().remaining();
+        List<String> asked = new ArrayList<>(ids);
+        asked.add("wf-budget-missing");
+
+        // Two and a half documents: the read stops after the third, which reaches the budget.
+        UpgradableExecutions.Reading partial = store.findWithin(asked, documentBytes * 5L / 2);
+        assertThat(partial.found()).hasSize(3);
+        assertThat(partial.found().values()).allSatisfy(w -> assertThat(w.tasks()).hasSize(200));
+        Set<String> left = new HashSet<>(asked);
+        left.removeAll(partial.found().keySet());
+        assertThat(partial.unread()).as("everything not read, the missing id among it").isEqualTo(left);
+
+        // A budget below one document still reads one.
+        UpgradableExecutions.Reading one = store.findWithin(asked, 1);
+        assertThat(one.found()).hasSize(1);
+        assertThat(one.unread()).hasSize(asked.size() - 1);
+
+        // A budget that holds them all: nothing left, and the missing id is known not to exist.
+        UpgradableExecutions.Reading all = store.findWithin(asked, documentBytes * 100L);
+        assertThat(all.found().keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(all.unread()).isEmpty();
+        assertThat(all.found().get(ids.get(4))).isEqualTo(store.find(ids.get(4)).orElseThrow());
     }
 }

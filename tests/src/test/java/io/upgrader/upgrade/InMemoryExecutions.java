@@ -7,10 +7,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -24,6 +26,10 @@ final class InMemoryExecutions implements UpgradableExecutions {
     private final List<Runnable> beforeNextWrite = new ArrayList<>();
     /** Each write the applier attempted, in order: "bulk:" or "single:" + workflowId@revision read + held|conflict. */
     final List<String> writes = new ArrayList<>();
+    /** The workflowIds of each budgeted read, in order. */
+    final List<List<String>> reads = new ArrayList<>();
+    /** What an execution weighs against a read budget; by default nothing, so that every read takes all. */
+    ToLongFunction<Workflow> storedBytes = workflow -> 0;
 
     void insert(Workflow workflow) {
         stored.put(workflow.workflowId(), workflow);
@@ -54,6 +60,27 @@ final class InMemoryExecutions implements UpgradableExecutions {
         Map<String, Workflow> found = new LinkedHashMap<>();
         workflowIds.stream().filter(stored::containsKey).forEach(id -> found.put(id, stored.get(id)));
         return found;
+    }
+
+    /**
+     * As the store does: reads in the order asked until the stored bytes reach the budget, at least one; an
+     * execution's stored size is {@link #storedBytes}.
+     */
+    @Override
+    public Reading findWithin(Collection<String> workflowIds, long byteBudget) {
+        Map<String, Workflow> found = new LinkedHashMap<>();
+        Set<String> unread = new LinkedHashSet<>();
+        long bytes = 0;
+        for (String id : workflowIds) {
+            if (!found.isEmpty() && bytes >= byteBudget) {
+                unread.add(id);
+            } else if (stored.containsKey(id)) {
+                found.put(id, stored.get(id));
+                bytes += storedBytes.applyAsLong(stored.get(id));
+            }
+        }
+        reads.add(List.copyOf(found.keySet()));
+        return new Reading(found, unread);
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.util.unit.DataSize;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -51,7 +52,7 @@ class UpgradeApplierTest {
     private final List<Workflow> toldListeners = new ArrayList<>();
     private final List<UpgradeStatus> batchCounted = new ArrayList<>();
     private final MeterRegistry meters = new SimpleMeterRegistry();
-    private final UpgradeApplier applier = applier();
+    private final UpgradeApplier applier = applier(new ApplyProperties(16, 50, DataSize.ofMegabytes(4)));
 
     @Test
     void aConflictingExecutionIsPlannedAgainOnItsFreshStateWhileTheOthersAreApplied() {
@@ -208,7 +209,7 @@ class UpgradeApplierTest {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private UpgradeApplier applier() {
+    private UpgradeApplier applier(ApplyProperties apply) {
         WorkflowDefinitions definitions = new WorkflowDefinitions() {
             @Override
             public Optional<WorkflowDef> find(String name, int version) {
@@ -240,7 +241,51 @@ class UpgradeApplierTest {
             }
         });
         return new UpgradeApplier(executions, definitions, statuses, sink, Clock.fixed(NOW, ZoneOffset.UTC),
-                new ApplyProperties(16, 50), meters, changes, batchCounted::addAll);
+                apply, meters, changes, batchCounted::addAll);
+    }
+
+    @Test
+    void largeExecutionsAreReadWithinTheBudgetAndEveryCommandIsAppliedInOrder() {
+        // 1 MB each against a 2.5 MB budget: a read stops once it holds 3 MB.
+        executions.storedBytes = workflow -> 1_000_000;
+        UpgradeApplier budgeted = applier(new ApplyProperties(16, 5, DataSize.ofBytes(2_500_000)));
+        List<Workflow> stored = Stream.of("wf-1", "wf-2", "wf-3", "wf-4", "wf-5", "wf-6").map(this::execution)
+                .toList();
+        // wf-4 up to version 2 and back to 1: the second must follow the first though the budget defers both.
+        UpgradeCommand back = new UpgradeCommand(UpgradeCommand.SCHEMA_VERSION, "cmd-4b", "wf-4", NAME, 1, null,
+                null, NOW.minusSeconds(4), "alice", null);
+        List<UpgradeCommand> commands = List.of(command("cmd-1", stored.get(0)), command("cmd-2", stored.get(1)),
+                command("cmd-3", stored.get(2)), command("cmd-4", stored.get(3)), back, command("cmd-5",
+                        stored.get(4)), command("cmd-6", stored.get(5)));
+
+        List<UpgradeEvent> events = budgeted.applyAll(commands);
+
+        // The first chunk (5 commands, wf-1 to wf-4) reads 3 and leaves wf-4's two commands to the next one.
+        assertThat(executions.reads).containsExactly(List.of("wf-1", "wf-2", "wf-3"),
+                List.of("wf-4", "wf-5", "wf-6"));
+        assertThat(events).extracting(UpgradeEvent::commandId).containsExactlyInAnyOrder("cmd-1", "cmd-2", "cmd-3",
+                "cmd-4", "cmd-4b", "cmd-5", "cmd-6");
+        assertThat(executions.get("wf-4").upgradeHistory())
+                .extracting(UpgradeHistoryEntry::commandId, UpgradeHistoryEntry::toVersion)
+                .containsExactly(tuple("cmd-4", 2), tuple("cmd-4b", 1));
+        for (String upgraded : List.of("wf-1", "wf-2", "wf-3", "wf-5", "wf-6")) {
+            assertThat(executions.get(upgraded).workflowVersion()).as(upgraded).isEqualTo(2);
+        }
+        assertThat(counted("applied")).isEqualTo(7);
+    }
+
+    @Test
+    void anExecutionLargerThanTheBudgetIsStillReadAlone() {
+        executions.storedBytes = workflow -> 10_000_000;
+        UpgradeApplier budgeted = applier(new ApplyProperties(16, 50, DataSize.ofBytes(1)));
+        Workflow one = execution("wf-1");
+        Workflow two = execution("wf-2");
+
+        budgeted.applyAll(List.of(command("cmd-1", one), command("cmd-2", two)));
+
+        assertThat(executions.reads).containsExactly(List.of("wf-1"), List.of("wf-2"));
+        assertThat(executions.get("wf-1").workflowVersion()).isEqualTo(2);
+        assertThat(executions.get("wf-2").workflowVersion()).isEqualTo(2);
     }
 
     private double counted(String outcome) {

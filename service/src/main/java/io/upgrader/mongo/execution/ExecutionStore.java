@@ -1,6 +1,7 @@
 package io.upgrader.mongo.execution;
 
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
@@ -19,6 +20,8 @@ import io.upgrader.execution.UpgradableExecutions;
 import io.upgrader.execution.Workflow;
 import io.upgrader.execution.WorkflowStatus;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.Codec;
 import org.bson.conversions.Bson;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.stereotype.Component;
@@ -45,10 +48,16 @@ public class ExecutionStore implements ExecutionRecords, UpgradableExecutions, S
     private static final int CLAIM_ATTEMPTS = 8;
 
     private final MongoCollection<Document> workflows;
+    private final MongoCollection<RawBsonDocument> rawWorkflows;
+    private final Codec<Document> documentCodec;
     private final ExecutionDocuments documents;
+    /** Of the executions {@link #findWithin} last read; a hint for its cursor's batch size, racy by design. */
+    private volatile long averageDocumentBytes = 16 * 1024;
 
     public ExecutionStore(MongoTemplate mongo, ExecutionDocuments documents) {
         this.workflows = mongo.getCollection("workflows");
+        this.rawWorkflows = workflows.withDocumentClass(RawBsonDocument.class);
+        this.documentCodec = workflows.getCodecRegistry().get(Document.class);
         this.documents = documents;
         workflows.createIndex(Indexes.ascending("tasks.taskId"));
         workflows.createIndex(Indexes.ascending("tasks.taskType", "tasks.status"));
@@ -75,6 +84,41 @@ public class ExecutionStore implements ExecutionRecords, UpgradableExecutions, S
             found.put(workflow.workflowId(), workflow);
         });
         return found;
+    }
+
+    /**
+     * Reads raw documents, so that their stored size is known before they are decoded, and stops once the budget
+     * is reached. The cursor's batches are sized from the documents last read, so that a stop leaves little
+     * fetched and unused.
+     */
+    @Override
+    public Reading findWithin(Collection<String> workflowIds, long byteBudget) {
+        Map<String, Workflow> found = new HashMap<>();
+        long bytes = 0;
+        boolean exhausted = true;
+        int batch = (int) Math.max(2, Math.min(workflowIds.size(), byteBudget / Math.max(1, averageDocumentBytes)
+                + 1));
+        try (MongoCursor<RawBsonDocument> cursor = rawWorkflows.find(Filters.in("_id", workflowIds))
+                .batchSize(batch).iterator()) {
+            while (cursor.hasNext()) {
+                if (!found.isEmpty() && bytes >= byteBudget) {
+                    exhausted = false;
+                    break;
+                }
+                RawBsonDocument raw = cursor.next();
+                bytes += raw.getByteBuffer().remaining();
+                Workflow workflow = documents.fromDocument(raw.decode(documentCodec));
+                found.put(workflow.workflowId(), workflow);
+            }
+        }
+        if (!found.isEmpty()) {
+            averageDocumentBytes = bytes / found.size();
+        }
+        Set<String> unread = new HashSet<>();
+        if (!exhausted) {
+            workflowIds.stream().filter(id -> !found.containsKey(id)).forEach(unread::add);
+        }
+        return new Reading(found, unread);
     }
 
     /** The execution that holds this applied upgrade, if any. */
