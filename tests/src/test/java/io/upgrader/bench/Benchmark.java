@@ -6,6 +6,8 @@ import com.mongodb.ConnectionString;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import io.upgrader.definition.WorkflowDef;
 import org.bson.Document;
 import org.slf4j.LoggerFactory;
@@ -1180,7 +1182,8 @@ public final class Benchmark {
     /** One size of the records phase: bytes per operation (median of the ones done one at a time), throughput. */
     private record RecordFigures(int records, long documentBytes, Double updateBytes, Double updateCommands,
                                  int updates, Double applyBytes, Double applyCommands, int applies,
-                                 CommandProbe.Result throughput, Double throughputBytesPerCommand) {
+                                 CommandProbe.Result throughput, Double throughputBytesPerCommand,
+                                 Double storeReadWriteRate) {
     }
 
     /**
@@ -1220,7 +1223,8 @@ public final class Benchmark {
             int ops = options.recordsOps;
             int commands = (int) Math.max(1, Math.min(options.recordsCommands, RECORDS_SEED_BYTES / documentBytes));
             long seedStarted = System.nanoTime();
-            List<String> seeded = records.seed(template, 2 * ops + commands, sequence);
+            // The last ops are for the store's own read and write, after the service's throughput run.
+            List<String> seeded = records.seed(template, 3 * ops + commands, sequence);
             sequence += seeded.size();
             double seedSeconds = (System.nanoTime() - seedStarted) / 1e9;
             log(String.format(Locale.ROOT, "records %,d: template built in %.1f s, %,d bytes a document; seeded %,d"
@@ -1298,7 +1302,7 @@ public final class Benchmark {
                         applyLatency.getTotalCount());
 
                 // Apply throughput: every command published at once.
-                String[] throughputIds = seeded.subList(2 * ops, seeded.size()).toArray(String[]::new);
+                String[] throughputIds = seeded.subList(2 * ops, 2 * ops + commands).toArray(String[]::new);
                 Machine.CpuMark cpuBefore = Machine.CpuMark.now(service);
                 CommandBytes.Snapshot start = CommandBytes.total(service);
                 // A poll's batch of large executions may take minutes before its first event: waited for longer.
@@ -1334,9 +1338,27 @@ public final class Benchmark {
                 }
                 Double throughputBytes = sent.known() && throughput.received > 0 ? sent.bytes() / throughput.received
                         : null;
+                // What the store alone does per execution of this size, one at a time: the apply's own floor.
+                org.HdrHistogram.Histogram storeLatency = Stats.histogram();
+                long storeStarted = System.nanoTime();
+                for (String id : seeded.subList(2 * ops + commands, seeded.size())) {
+                    long started = System.nanoTime();
+                    Document read = workflows.find(Filters.eq("_id", id)).first();
+                    long revision = read.get("revision", Number.class).longValue();
+                    workflows.updateOne(Filters.and(Filters.eq("_id", id), Filters.eq("revision", revision)),
+                            Updates.combine(Updates.set("revision", revision + 1),
+                                    Updates.set("updateTime", System.currentTimeMillis())));
+                    storeLatency.recordValue(Math.max(1, (System.nanoTime() - started) / 1_000));
+                }
+                double storeRate = ops / ((System.nanoTime() - storeStarted) / 1e9);
+                Map<String, Object> store = new LinkedHashMap<>();
+                store.put("operations", ops);
+                store.put("docsPerSecond", Stats.round(storeRate));
+                store.put("latency", Stats.summary(storeLatency));
+                details.put("storeReadWriteOneAtATime", store);
                 RecordFigures figures = new RecordFigures(size, documentBytes, median(updateBytes),
                         median(updateCommands), updateBytes.size(), median(applyBytes), median(applyCommands),
-                        applyBytes.size(), throughput, throughputBytes);
+                        applyBytes.size(), throughput, throughputBytes, storeRate);
                 recordFigures.put(size, figures);
 
                 Map<String, Object> update = new LinkedHashMap<>();
@@ -1403,7 +1425,21 @@ public final class Benchmark {
                     first || smallest.throughput().received == 0 ? null : smallest.throughput().throughput(), "cmd/s",
                     null, null, applyNote(r) + (f.throughputBytesPerCommand() == null ? ""
                             : ", " + Report.number(f.throughputBytesPerCommand()) + " bytes/cmd"));
+            report.compare(section, String.format(Locale.ROOT, "store alone: read by _id + conditional $set, one at"
+                            + " a time, %,d task records", f.records()), f.storeReadWriteRate(), "docs/s",
+                    first ? null : base, first ? null : smallest.storeReadWriteRate(), "docs/s", null, null,
+                    "no service: what an apply of this size cannot go below");
         }
+    }
+
+    /** The same ratio for the store alone (read + conditional write, one at a time): what bounds the apply's. */
+    private static String storeBound(RecordFigures large, RecordFigures small) {
+        if (large.storeReadWriteRate() == null || small.storeReadWriteRate() == null) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; the store alone, read + write: %.0f ÷ %.0f docs/s = %.3fx",
+                large.storeReadWriteRate(), small.storeReadWriteRate(),
+                large.storeReadWriteRate() / small.storeReadWriteRate());
     }
 
     /**
@@ -1430,7 +1466,7 @@ public final class Benchmark {
                     small.throughput().received == 0 ? null : small.throughput().throughput(), "cmd/s", 0.5, null,
                     (large.throughput().received == 0 ? "not measured, " + applyNote(large.throughput()) + "; " : "")
                             + String.format(Locale.ROOT, "%,d and %,d commands", large.throughput().sent,
-                            small.throughput().sent))));
+                            small.throughput().sent) + storeBound(large, small))));
         } else {
             report.note("targets: the records phase needs two sizes (--records) and did not measure them");
         }
