@@ -11,6 +11,8 @@ import org.h2.mvstore.type.ObjectDataType;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.ConcurrentModificationException;
+import java.util.function.Function;
 
 /**
  * Stores a collection's documents in H2 as BSON, with mongo-java-server's own wire codec, where the H2 backend
@@ -27,6 +29,9 @@ final class BsonDocumentType extends BasicDataType<Document> {
 
     /** First byte of a document stored here: H2's ObjectDataType never writes it (its tags end at 119). */
     static final byte BSON_TAG = 127;
+
+    /** Encodings of one document tried while an update is removing its fields, at most. */
+    static final int ENCODE_ATTEMPTS = 1_000;
 
     private final ObjectDataType legacy = new ObjectDataType();
 
@@ -72,7 +77,30 @@ final class BsonDocumentType extends BasicDataType<Document> {
         return Arrays.compare(encode(a), encode(b));
     }
 
+    /**
+     * mongo-java-server's update removes fields from the stored document in place before it stores the new one, so
+     * H2's background writer may be encoding that very document, in a page version the update then supersedes; the
+     * {@link ConcurrentModificationException} it met closed the whole store. The removals are a short loop: encoding
+     * again once it is over writes the document as it then is.
+     */
     private static byte[] encode(Document document) {
+        return encode(document, BsonDocumentType::encodeOnce);
+    }
+
+    static byte[] encode(Document document, Function<Document, byte[]> encoder) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return encoder.apply(document);
+            } catch (ConcurrentModificationException e) {
+                if (attempt == ENCODE_ATTEMPTS) {
+                    throw e;
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    static byte[] encodeOnce(Document document) {
         ByteBuf encoded = Unpooled.buffer(512);
         try {
             BsonEncoder.encodeDocument(document, encoded);

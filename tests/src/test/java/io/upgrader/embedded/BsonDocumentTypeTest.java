@@ -7,16 +7,21 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.bson.MaxKey;
 import de.bwaldvogel.mongo.bson.MinKey;
 import de.bwaldvogel.mongo.bson.ObjectId;
+import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
+import io.netty.buffer.Unpooled;
 import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.ObjectDataType;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ConcurrentModificationException;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class BsonDocumentTypeTest {
 
@@ -118,5 +123,39 @@ class BsonDocumentTypeTest {
                         new Document("taskReferenceName", "pre").append("status", "SKIPPED"),
                         new Document("taskReferenceName", "w").append("status", "IN_PROGRESS")
                                 .append("outputData", new Document())));
+    }
+
+    /**
+     * mongo-java-server's update removes fields of the stored document in place while H2's background writer may be
+     * encoding it, and the encoder's iteration then throws ConcurrentModificationException (which closed the store):
+     * the document is encoded again, as it then is.
+     */
+    @Test
+    void aDocumentChangedWhileItIsEncodedIsEncodedAgainAsItThenIs() {
+        Document beingUpdated = new Document("_id", "wf-1").append("status", "RUNNING").append("obsolete", "x");
+        AtomicInteger attempts = new AtomicInteger();
+
+        byte[] encoded = BsonDocumentType.encode(beingUpdated, document -> {
+            if (attempts.incrementAndGet() < 3) {
+                document.remove("obsolete");
+                throw new ConcurrentModificationException();
+            }
+            return BsonDocumentType.encodeOnce(document);
+        });
+
+        assertThat(attempts).hasValue(3);
+        assertThat(BsonDecoder.decodeBson(Unpooled.wrappedBuffer(encoded)))
+                .isEqualTo(new Document("_id", "wf-1").append("status", "RUNNING"));
+    }
+
+    @Test
+    void aDocumentThatNeverStopsChangingFailsTheWriteInTheEnd() {
+        AtomicInteger attempts = new AtomicInteger();
+
+        assertThatThrownBy(() -> BsonDocumentType.encode(new Document("_id", "wf-1"), document -> {
+            attempts.incrementAndGet();
+            throw new ConcurrentModificationException();
+        })).isInstanceOf(ConcurrentModificationException.class);
+        assertThat(attempts).hasValue(BsonDocumentType.ENCODE_ATTEMPTS);
     }
 }
