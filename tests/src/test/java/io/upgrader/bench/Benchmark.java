@@ -71,6 +71,8 @@ public final class Benchmark {
     // The figures issue 14 sets targets on, kept for the targets section at the end.
     /** The store's bulk conditional $set x500 (median round), docs/s; null until measured. */
     private Double storeBulkCeiling;
+    /** The raw store's rate for all a bulk upgrade writes (read, execution, status, batch counters), docs/s. */
+    private Double bulkUpgradeWork;
     /** The paced accept: offered rate, its p99, and the raw produce p99 and raw read p99 at that rate (ms). */
     private double[] acceptTarget;
     private BulkFigures bulkTarget;
@@ -283,8 +285,10 @@ public final class Benchmark {
         RawBaselines.oneAtATime(workflows, RawBaselines.byIdOnly(storeWrites.subList(third, 2 * third)),
                 Duration.ofSeconds(10));
         List<RawBaselines.StoreWrite> bulkWarmup = storeWrites.subList(2 * third, storeWrites.size());
-        RawBaselines.bulkAndReadThenBulk(workflows, bulkWarmup.subList(0, bulkWarmup.size() / 2),
-                bulkWarmup.subList(bulkWarmup.size() / 2, bulkWarmup.size()), 500, 2, Duration.ofSeconds(20));
+        int bulkThird = bulkWarmup.size() / 3;
+        RawBaselines.bulkAndReadThenBulk(workflows, bulkWarmup.subList(0, bulkThird),
+                bulkWarmup.subList(bulkThird, 2 * bulkThird), bulkWarmup.subList(2 * bulkThird, bulkWarmup.size()),
+                rawOutcomes("warm-up"), 500, 2, Duration.ofSeconds(20));
         Duration time = Duration.ofSeconds(options.warmupSeconds);
         HttpLoad.Result a = HttpLoad.run("warmup-accept", service.baseUrl, "/api/workflow/%s/upgrade", this::body, accept,
                 options.clients, time, 0);
@@ -499,25 +503,37 @@ public final class Benchmark {
                 pool.take(m), targets);
         RawBaselines.MongoResult single = RawBaselines.oneAtATime(workflows, singleWrites, Duration.ofSeconds(120));
         RawBaselines.MongoResult idOnly = RawBaselines.oneAtATime(workflows, idOnlyWrites, Duration.ofSeconds(60));
+        List<RawBaselines.StoreWrite> outcomeWrites = RawBaselines.upgradeWrites(workflows, pool.mapper(),
+                pool.take(m), targets);
         RawBaselines.MongoResult[] bulks = RawBaselines.bulkAndReadThenBulk(workflows, bulkWrites, readWriteWrites,
-                500, 8, Duration.ofSeconds(240));
+                outcomeWrites, rawOutcomes("raw"), 500, 8, Duration.ofSeconds(300));
         RawBaselines.MongoResult bulk = bulks[0];
         RawBaselines.MongoResult readWrite = bulks[1];
+        bulkUpgradeWork = bulks[2].modified == 0 ? null : bulks[2].throughput();
         storeBulkCeiling = bulk.modified == 0 ? null : bulk.throughput();
         log(String.format(Locale.ROOT, "raw MongoDB: updateOne $set %.0f docs/s, bulkWrite x500 %.0f docs/s, find x500 +"
-                + " bulkWrite x500 %.0f docs/s, updateOne by _id only %.0f docs/s", single.throughput(),
-                bulk.throughput(), readWrite.throughput(), idOnly.throughput()));
+                + " bulkWrite x500 %.0f docs/s, + statuses x500 and counters %.0f docs/s, updateOne by _id only %.0f"
+                + " docs/s", single.throughput(), bulk.throughput(), readWrite.throughput(), bulks[2].throughput(),
+                idOnly.throughput()));
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("kafka", kafkaDetails(kafka));
         raw.put("mongoOneAtATime", mongoDetails(single));
         raw.put("mongoBulk", mongoDetails(bulk));
         raw.put("mongoByIdOnly", mongoDetails(idOnly));
         raw.put("mongoReadThenBulk", mongoDetails(readWrite));
+        raw.put("mongoBulkUpgradeWork", mongoDetails(bulks[2]));
         report.phase("rawBaselines", raw);
 
         mainRows(accept, sync, backlog, drain, apply, half, rate, kafka, single, bulk, idOnly, readWrite);
         pacedRows(acceptPaced, syncPaced, rawPaced, httpRate);
         acceptStageRows(stagesBefore, stagesAfter, httpRate);
+    }
+
+    /** Scratch collections for the raw bulk-upgrade work, apart from the service's own. */
+    private RawBaselines.Outcomes rawOutcomes(String batchId) {
+        com.mongodb.client.MongoDatabase database = mongo.getDatabase(workflows.getNamespace().getDatabaseName());
+        return new RawBaselines.Outcomes(database.getCollection("bench_raw_statuses"),
+                database.getCollection("bench_raw_batches"), batchId);
     }
 
     /**
@@ -648,6 +664,8 @@ public final class Benchmark {
                 mongoNote(bulk));
         report.info(r, "raw MongoDB find $in x500 then bulkWrite x500 {_id, revision}", readWrite.throughput(),
                 "docs/s", mongoNote(readWrite));
+        report.info(r, "raw MongoDB bulk-upgrade work: find x500, bulkWrite x500, statuses upsert x500, batch $inc",
+                bulkUpgradeWork, "docs/s", "the store's writes per bulk upgrade, without Kafka or planning");
         report.compare(r, "raw MongoDB updateOne $set {_id} only (unconditional), one at a time", idOnly.throughput(),
                 "docs/s", "{_id, revision}", single.throughput(), "docs/s", null, null, mongoNote(idOnly));
 
@@ -799,6 +817,9 @@ public final class Benchmark {
         details.put("storeBulkCeilingDocsPerSecond", storeBulkCeiling == null ? null : Stats.round(storeBulkCeiling));
         details.put("ratioToStoreBulkCeiling", storeBulkCeiling == null || storeBulkCeiling == 0 ? null
                 : Stats.round(rate / storeBulkCeiling));
+        details.put("storeBulkUpgradeWorkDocsPerSecond", bulkUpgradeWork == null ? null : Stats.round(bulkUpgradeWork));
+        details.put("ratioToStoreBulkUpgradeWork", bulkUpgradeWork == null || bulkUpgradeWork == 0 ? null
+                : Stats.round(rate / bulkUpgradeWork));
         Map<String, Object> progressDuring = new LinkedHashMap<>();
         progressDuring.put("intervalMs", options.bulkProgressIntervalMs);
         progressDuring.put("latency", Stats.summary(sampler.latency));
@@ -818,6 +839,9 @@ public final class Benchmark {
                 applied == count ? "" : ", stopped at the " + budgetSeconds + " s budget");
         report.compare(section, figure, rate, "upgrades/s", "store bulk conditional $set x500", storeBulkCeiling,
                 "docs/s", null, null, note);
+        report.compare(section, "bulk upgrade against the store's own bulk-upgrade work", rate, "upgrades/s",
+                "find + bulkWrite + statuses + $inc x500", bulkUpgradeWork, "docs/s", null, null,
+                "the store's writes per upgrade without Kafka, planning or the service");
         report.info(section, "progress endpoint latency p50 during the run", Stats.ms(sampler.latency, 50), "ms",
                 String.format(Locale.ROOT, "%,d requests, one at a time every %d ms, %,d errors",
                         sampler.latency.getTotalCount(), options.bulkProgressIntervalMs, sampler.errors.get()));
@@ -1428,7 +1452,7 @@ public final class Benchmark {
             report.compare(section, String.format(Locale.ROOT, "store alone: read by _id + conditional $set, one at"
                             + " a time, %,d task records", f.records()), f.storeReadWriteRate(), "docs/s",
                     first ? null : base, first ? null : smallest.storeReadWriteRate(), "docs/s", null, null,
-                    "no service: what an apply of this size cannot go below");
+                    "no service, one at a time: the store's own cost for a document of this size");
         }
     }
 
@@ -1475,7 +1499,10 @@ public final class Benchmark {
             targets.put("bulkVsStoreBulkCeiling", Report.json(report.compare(section, String.format(Locale.ROOT,
                             "bulk upgrade of %,d executions", b.executions()), b.applied() == 0 ? null : b.rate(),
                     "upgrades/s", "store bulk conditional $set x500", storeBulkCeiling, "docs/s", 0.5, null,
-                    String.format(Locale.ROOT, "%,d applied in %.1f s", b.applied(), b.seconds()))));
+                    String.format(Locale.ROOT, "%,d applied in %.1f s%s", b.applied(), b.seconds(),
+                            bulkUpgradeWork == null || b.applied() == 0 ? "" : String.format(Locale.ROOT,
+                                    "; against the store's own bulk-upgrade work (%.0f docs/s): %.3fx",
+                                    bulkUpgradeWork, b.rate() / bulkUpgradeWork)))));
             Double p99 = Double.isNaN(b.progressP99Ms()) ? null : b.progressP99Ms();
             targets.put("bulkProgressP99", Report.json(report.absolute(section,
                     "bulk progress endpoint p99 during the run", p99, "ms", "<= 50 ms",

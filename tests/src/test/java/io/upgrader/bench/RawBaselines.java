@@ -4,6 +4,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 import io.upgrader.definition.WorkflowDef;
 import io.upgrader.execution.Workflow;
@@ -32,6 +34,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -387,20 +390,50 @@ final class RawBaselines {
      * its rounds: a single run swung by half from one benchmark run to the next (the store's background page
      * writes and chunk housekeeping, and this JVM's collections of 100-200 ms, land on one round or another).
      *
-     * @return the bulk figures, then the read-then-bulk figures, each over all its rounds
+     * The third kind is the store's whole work for a poll of bulk upgrades (what the service's apply writes besides
+     * the execution): the read and the bulk write, then each command's APPLIED status upserted in one bulk write
+     * into {@code outcomes.statuses()} and the batch's counters moved by one {@code $inc} in
+     * {@code outcomes.batches()}.
+     *
+     * @return the bulk figures, the read-then-bulk figures and the bulk-upgrade-work figures, each over its rounds
      */
     static MongoResult[] bulkAndReadThenBulk(MongoCollection<Document> workflows,
                                              List<StoreWrite> bulkWrites, List<StoreWrite> readWriteWrites,
-                                             int batchSize,
+                                             List<StoreWrite> outcomeWrites, Outcomes outcomes, int batchSize,
                                              int rounds, Duration cap) {
         MongoResult bulk = new MongoResult();
         MongoResult readWrite = new MongoResult();
+        MongoResult withOutcomes = new MongoResult();
         for (int round = 0; round < rounds; round++) {
-            bulk.add(bulk(workflows, share(bulkWrites, round, rounds), batchSize, cap.dividedBy(rounds), false));
+            bulk.add(bulk(workflows, share(bulkWrites, round, rounds), batchSize, cap.dividedBy(rounds), false,
+                    null));
             readWrite.add(bulk(workflows, share(readWriteWrites, round, rounds), batchSize, cap.dividedBy(rounds),
-                    true));
+                    true, null));
+            withOutcomes.add(bulk(workflows, share(outcomeWrites, round, rounds), batchSize, cap.dividedBy(rounds),
+                    true, outcomes));
         }
-        return new MongoResult[] {bulk, readWrite};
+        return new MongoResult[] {bulk, readWrite, withOutcomes};
+    }
+
+    /** Where the bulk-upgrade-work kind records its statuses and counts its batch. */
+    record Outcomes(MongoCollection<Document> statuses, MongoCollection<Document> batches, String batchId) {
+    }
+
+    /** As the service records a poll's APPLIED statuses (upserts by commandId) and counts them on their batch. */
+    private static void recordOutcomes(Outcomes outcomes, List<StoreWrite> applied) {
+        Date now = new Date();
+        List<WriteModel<Document>> statuses = new ArrayList<>(applied.size());
+        for (StoreWrite write : applied) {
+            Document fields = new Document("workflowId", write.id()).append("status", "APPLIED")
+                    .append("requestedBy", "bulk").append("fromVersion", 1).append("toVersion", 2)
+                    .append("skippedTasks", List.of("pre")).append("completedAt", now).append("expiresAt", now);
+            statuses.add(new UpdateOneModel<>(Filters.eq("_id", "bulk-" + outcomes.batchId() + "_" + write.id()),
+                    new Document("$set", fields).append("$setOnInsert", new Document("acceptedAt", now)),
+                    new UpdateOptions().upsert(true)));
+        }
+        outcomes.statuses().bulkWrite(statuses, new BulkWriteOptions().ordered(false));
+        outcomes.batches().updateOne(Filters.eq("_id", outcomes.batchId()), Updates.combine(
+                Updates.inc("applied", applied.size()), Updates.set("countedAt", now)), new UpdateOptions().upsert(true));
     }
 
     private static <T> List<T> share(List<T> all, int round, int rounds) {
@@ -408,7 +441,7 @@ final class RawBaselines {
     }
 
     private static MongoResult bulk(MongoCollection<Document> workflows, List<StoreWrite> writes,
-                                    int batchSize, Duration cap, boolean readFirst) {
+                                    int batchSize, Duration cap, boolean readFirst, Outcomes outcomes) {
         MongoResult result = new MongoResult();
         result.batchSize = batchSize;
         long started = System.nanoTime();
@@ -430,6 +463,9 @@ final class RawBaselines {
                 }
             }
             result.modified += workflows.bulkWrite(batch, new BulkWriteOptions().ordered(false)).getModifiedCount();
+            if (outcomes != null) {
+                recordOutcomes(outcomes, share);
+            }
             Stats.record(result.latency, (System.nanoTime() - t) / 1000);
             result.documents += batch.size();
         }
