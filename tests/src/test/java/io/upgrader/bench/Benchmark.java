@@ -335,7 +335,7 @@ public final class Benchmark {
         int storeProbe = Math.min(m, 100);
         // The paced runs go at half the slower closed-loop rate, so warm-up rate x d covers each of them twice over.
         int pacedHttpSlice = (int) Math.min(Integer.MAX_VALUE / 4, Math.max(Math.max(warm[0], warm[1]), 200) * d + 2000);
-        long need = (long) acceptSlice + syncSlice + 2L * pacedHttpSlice + m + paced + 3L * m + indexProbe + storeProbe;
+        long need = (long) acceptSlice + syncSlice + 2L * pacedHttpSlice + m + paced + 4L * m + indexProbe + storeProbe;
         phase("seed-main");
         int seed = (int) Math.max(options.executions, need - pool.unusedCount());
         long seedStart = System.nanoTime();
@@ -510,6 +510,9 @@ public final class Benchmark {
         RawBaselines.MongoResult bulk = bulks[0];
         RawBaselines.MongoResult readWrite = bulks[1];
         bulkUpgradeWork = bulks[2].modified == 0 ? null : bulks[2].throughput();
+        if (bulkUpgradeWork == null) {
+            report.note("raw MongoDB bulk-upgrade work: no executions left to measure it on");
+        }
         storeBulkCeiling = bulk.modified == 0 ? null : bulk.throughput();
         log(String.format(Locale.ROOT, "raw MongoDB: updateOne $set %.0f docs/s, bulkWrite x500 %.0f docs/s, find x500 +"
                 + " bulkWrite x500 %.0f docs/s, + statuses x500 and counters %.0f docs/s, updateOne by _id only %.0f"
