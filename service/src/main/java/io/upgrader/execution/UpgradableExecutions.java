@@ -17,7 +17,9 @@ public interface UpgradableExecutions {
     Optional<Workflow> find(String workflowId);
 
     /** The executions found among these ids, by workflowId; missing ones are absent from the map. */
-    Map<String, Workflow> findAll(Collection<String> workflowIds);
+    default Map<String, Workflow> findAll(Collection<String> workflowIds) {
+        return findWithin(workflowIds, Long.MAX_VALUE).found();
+    }
 
     /**
      * The executions found among these ids, read until their stored documents reach {@code byteBudget} bytes (at

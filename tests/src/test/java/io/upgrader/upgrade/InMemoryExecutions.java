@@ -55,13 +55,6 @@ final class InMemoryExecutions implements UpgradableExecutions {
         return Optional.ofNullable(stored.get(workflowId));
     }
 
-    @Override
-    public Map<String, Workflow> findAll(Collection<String> workflowIds) {
-        Map<String, Workflow> found = new LinkedHashMap<>();
-        workflowIds.stream().filter(stored::containsKey).forEach(id -> found.put(id, stored.get(id)));
-        return found;
-    }
-
     /**
      * As the store does: reads in the order asked until the stored bytes reach the budget, at least one; an
      * execution's stored size is {@link #storedBytes}.

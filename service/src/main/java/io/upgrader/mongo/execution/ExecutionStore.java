@@ -76,16 +76,6 @@ public class ExecutionStore implements ExecutionRecords, UpgradableExecutions, S
                 .map(documents::fromDocument);
     }
 
-    @Override
-    public Map<String, Workflow> findAll(Collection<String> workflowIds) {
-        Map<String, Workflow> found = new HashMap<>();
-        workflows.find(Filters.in("_id", workflowIds)).forEach(document -> {
-            Workflow workflow = documents.fromDocument(document);
-            found.put(workflow.workflowId(), workflow);
-        });
-        return found;
-    }
-
     /**
      * Reads raw documents, so that their stored size is known before they are decoded, and stops once the budget
      * is reached. The cursor's batches are sized from the documents last read, so that a stop leaves little
@@ -96,8 +86,9 @@ public class ExecutionStore implements ExecutionRecords, UpgradableExecutions, S
         Map<String, Workflow> found = new HashMap<>();
         long bytes = 0;
         boolean exhausted = true;
-        int batch = (int) Math.max(2, Math.min(workflowIds.size(), byteBudget / Math.max(1, averageDocumentBytes)
-                + 1));
+        // One more than fits, as the read stops after the document that reaches the budget.
+        long fit = Math.min(workflowIds.size(), byteBudget / Math.max(1, averageDocumentBytes));
+        int batch = (int) Math.max(2, Math.min(workflowIds.size(), fit + 1));
         try (MongoCursor<RawBsonDocument> cursor = rawWorkflows.find(Filters.in("_id", workflowIds))
                 .batchSize(batch).iterator()) {
             while (cursor.hasNext()) {
